@@ -1,0 +1,8 @@
+from .formatting import PackLLDInputs
+from .loading import LLDFilterAnnotations, LoadLLDAnnotations
+from .region import current_region, project_region
+
+__all__ = [
+    'LoadLLDAnnotations', 'LLDFilterAnnotations', 'PackLLDInputs',
+    'project_region', 'current_region'
+]

@@ -1,0 +1,3 @@
+from .lld_visualizer import LLDLocalVisualizer
+
+__all__ = ['LLDLocalVisualizer']

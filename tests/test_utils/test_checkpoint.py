@@ -1,0 +1,93 @@
+"""Checkpoints load under torch>=2.6 weights_only, and --resume works."""
+import io
+import os.path as osp
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from conftest import tiny_coco, write_dataset, write_tiny_config
+from mmengine.logging import HistoryBuffer
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def train(config, work_dir, *extra):
+    cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), config,
+           '--work-dir', work_dir, *extra]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout + proc.stderr
+
+
+def test_resume_reproduces_the_uninterrupted_run(tmp_path):
+    write_dataset(tmp_path, tiny_coco())
+    # No random transform and no random box sampling: the only state that
+    # carries from epoch 1 to epoch 2 is what the checkpoint holds.
+    deterministic = dict(sampler=dict(_delete_=True, type='PseudoSampler'))
+    config = write_tiny_config(tmp_path, model=dict(train_cfg=dict(
+        rpn=deterministic, rcnn=deterministic)), train_dataloader=dict(
+        dataset=dict(pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadLLDAnnotations'),
+            dict(type='Resize', scale=(64, 64), keep_ratio=True),
+            dict(type='PackLLDInputs')
+        ])))
+    straight = str(tmp_path / 'straight')
+    train(config, straight)
+    resumed = str(tmp_path / 'resumed')
+    log = train(config, resumed, '--resume',
+                osp.join(straight, 'epoch_1.pth'))
+    assert 'resumed epoch: 1, iter: 2' in log
+    a = torch.load(osp.join(straight, 'epoch_2.pth'), weights_only=True)
+    b = torch.load(osp.join(resumed, 'epoch_2.pth'), weights_only=True)
+    assert a['meta']['epoch'] == b['meta']['epoch'] == 2
+    assert a['optimizer']['param_groups'][0]['lr'] == pytest.approx(1e-3)
+    assert b['optimizer']['param_groups'][0]['lr'] == pytest.approx(1e-3)
+    for key, value in a['state_dict'].items():
+        torch.testing.assert_close(b['state_dict'][key], value, rtol=1e-5,
+                                   atol=1e-6, msg=key)
+    # and a training checkpoint holds a HistoryBuffer, numpy data, etc.
+    assert isinstance(b['message_hub']['log_scalars']['train/loss'],
+                      HistoryBuffer)
+
+
+class _GetattrOnOtherObject:
+    """Pickles as ``getattr(numpy.ndarray, 'tofile')``: a getattr the
+    allowlist must refuse (only HistoryBuffer methods are allowed)."""
+
+    def __reduce__(self):
+        return (getattr, (np.ndarray, 'tofile'))
+
+
+class _GetattrPrivate:
+    """Pickles as ``getattr(HistoryBuffer, '__init__')``."""
+
+    def __reduce__(self):
+        return (getattr, (HistoryBuffer, '__init__'))
+
+
+@pytest.mark.parametrize('payload',
+                         [_GetattrOnOtherObject(), _GetattrPrivate()])
+def test_weights_only_allowlist_does_not_admit_arbitrary_getattr(payload):
+    import lld_mmdet  # noqa: F401  (registers the allowlist)
+    buf = io.BytesIO()
+    torch.save({'x': payload}, buf)
+    buf.seek(0)
+    with pytest.raises(pickle.UnpicklingError, match='refusing getattr'):
+        torch.load(buf, weights_only=True)
+
+
+def test_history_buffer_and_numpy_round_trip_weights_only():
+    import lld_mmdet  # noqa: F401
+    hb = HistoryBuffer()
+    hb.update(1.5)
+    hb.update(2.5)
+    buf = io.BytesIO()
+    torch.save({'hb': hb, 'arr': np.arange(3), 'f': np.float64(0.5)}, buf)
+    buf.seek(0)
+    out = torch.load(buf, weights_only=True)
+    assert out['hb'].mean() == 2.0
+    assert out['arr'].tolist() == [0, 1, 2] and out['f'] == 0.5
