@@ -322,6 +322,7 @@ def coco_to_yolo(coco: dict,
                 ]
                 lines.append(' '.join(fields))
         path = osp.join(labels_dir, osp.splitext(img['file_name'])[0] + '.txt')
+        os.makedirs(osp.dirname(path), exist_ok=True)
         with open(path, 'w') as f:
             f.write(''.join(line + '\n' for line in lines))
         written.append(path)
