@@ -57,7 +57,7 @@ def main():
         'split (96 images, 12 domains).', '',
         '| metric | value |', '|---|---|'
     ] + [f'| {k} | {v} |' for k, v in result.items()
-         if k.startswith('coco/')] + ['', 'Per class (mmdet CocoMetric, '
+         if k.startswith(('coco/', 'lld/'))] + ['', 'Per class (mmdet CocoMetric, '
                                       'classwise):', ''] + table
     os.makedirs(osp.dirname(args.out), exist_ok=True)
     with open(args.out, 'w') as f:

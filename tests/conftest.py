@@ -101,3 +101,33 @@ def _mmdet_scope():
 
     import lld_mmdet  # noqa: F401  (registers lld_mmdet's modules)
     register_all_modules(init_default_scope=True)
+
+
+def build_tiny_model(name, **model_overrides):
+    """Build tests/data/configs/<name>.py's model (random init)."""
+    from mmdet.registry import MODELS
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(osp.dirname(TINY_CONFIG), f'{name}.py'))
+    cfg.model.merge_from_dict(model_overrides) if hasattr(
+        cfg.model, 'merge_from_dict') else cfg.model.update(model_overrides)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model
+
+
+def tiny_batch(root, test_mode=False, indices=(0, 1)):
+    """A collated batch of the tiny dataset at ``root`` (written by
+    :func:`write_dataset`), as the data preprocessor wants it."""
+    from mmdet.registry import DATASETS
+    ds = DATASETS.build(dict(
+        type='LLDDataset', data_root=str(root), ann_file='ann.json',
+        data_prefix=dict(img=''), test_mode=test_mode,
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='Resize', scale=(64, 64), keep_ratio=True),
+            dict(type='LoadLLDAnnotations'),
+            dict(type='PackLLDInputs')
+        ]))
+    items = [ds[i] for i in indices]
+    return dict(inputs=[it['inputs'] for it in items],
+                data_samples=[it['data_samples'] for it in items])

@@ -22,4 +22,4 @@ model = dict(
     test_cfg=dict(rpn=dict(nms_pre=600, max_per_img=300)))
 default_hooks = dict(logger=dict(interval=12),
                      checkpoint=dict(interval=6, max_keep_ckpts=2,
-                                     save_best='coco/bbox_mAP_50'))
+                                     save_best='lld/bbox_mAP_50'))

@@ -29,7 +29,7 @@ def test_train_then_test_with_out_and_show_dir(tmp_path):
     out = str(tmp_path / 'preds.pkl')
     log = run_tool('test.py', config, ckpt, '--work-dir', work, '--out', out,
                    '--show-dir', 'vis')
-    assert 'coco/bbox_mAP' in log
+    assert 'lld/bbox_mAP' in log
     with open(out, 'rb') as f:
         preds = pickle.load(f)
     assert len(preds) == 3 and 'pred_instances' in preds[0]

@@ -55,8 +55,10 @@ val_dataloader = dict(
         backend_args=backend_args))
 test_dataloader = val_dataloader
 
+# COCO box mAP (pycocotools, as mmdet's CocoMetric) + per-attribute
+# accuracy/P/R/F1 on matched cells; keys under lld/
 val_evaluator = dict(
-    type='CocoMetric',
+    type='LLDMetric',
     ann_file=data_root + 'Annotations/test.json',
     metric='bbox',
     format_only=False,

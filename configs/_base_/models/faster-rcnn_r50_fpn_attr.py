@@ -1,0 +1,21 @@
+# Faster R-CNN R50-FPN (14 LLD classes) with the attribute branch: the box
+# head is mmdet's, untouched; AttrRoIHead adds RoIAttributeHead on the same
+# RoI features (attr_roi_extractor=None shares the bbox extractor).
+_base_ = './faster-rcnn_r50_fpn.py'
+model = dict(
+    roi_head=dict(
+        type='AttrRoIHead',
+        predict_on_gt=True,
+        attr_head=dict(
+            type='RoIAttributeHead',
+            in_channels=256,
+            roi_feat_size=7,
+            num_convs=2,
+            conv_out_channels=256,
+            num_fcs=1,
+            fc_out_channels=1024,
+            # method configs wire the dataset's schema in:
+            # attr_head=dict(attribute_schema={{_base_.attribute_schema}})
+            attribute_schema='lld',
+            loss_attr=dict(type='AttributeLoss', loss_type='ce',
+                           loss_weight=1.0))))

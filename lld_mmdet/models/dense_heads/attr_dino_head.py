@@ -1,0 +1,207 @@
+"""DINO head with a per-query attribute branch."""
+from typing import Dict, List, Optional, Union
+
+import torch
+import torch.nn as nn
+from mmdet.models.dense_heads import DINOHead
+from mmdet.registry import MODELS
+from mmdet.utils import InstanceList, OptInstanceList
+from torch import Tensor
+
+from ...datasets.schema import AttributeSchema
+
+
+class AssignmentLog:
+    """Wraps the head's Hungarian assigner and keeps the ``AssignResult`` of
+    every ``assign`` call made while recording, so the attribute loss reuses
+    the matching of the box losses instead of running it again.
+
+    ``DETRHead._get_targets_single`` calls the assigner but returns only the
+    matched query indices, not which GT each query matched; this is the
+    smallest seam that exposes it.
+    """
+
+    def __init__(self, assigner) -> None:
+        self.assigner = assigner
+        self.results: Optional[list] = None
+
+    def assign(self, *args, **kwargs):
+        result = self.assigner.assign(*args, **kwargs)
+        if self.results is not None:
+            self.results.append(result)
+        return result
+
+    def __getattr__(self, name):  # everything else is the assigner's
+        return getattr(self.__dict__['assigner'], name)
+
+
+@MODELS.register_module()
+class AttrDINOHead(DINOHead):
+    """``DINOHead`` plus a per-query attribute branch.
+
+    Every decoder layer's queries get attribute logits from their own small
+    MLP (``attr_branches``, shared when ``share_pred_layer``), so the
+    auxiliary losses of DINO extend to attributes.
+
+    - Training: a matching query is supervised with the attributes of the GT
+      cell the Hungarian matching of the box losses assigned it to (the
+      assignment is reused, see :class:`AssignmentLog`); with
+      ``attr_on_denoising`` the positive denoising queries are supervised
+      with their GT cell's attributes too. Loss keys ``loss_attr`` (last
+      layer) and ``d{i}.loss_attr``; not-applicable values give no loss.
+    - Prediction: the last layer's attribute probabilities are gathered with
+      the same query index as the boxes after top-k: ``attributes``
+      ((n, A, Vmax)) and ``attribute_labels`` ((n, A)).
+
+    Args:
+        attribute_schema (str | dict | AttributeSchema, optional): Must match
+            the dataset's. Defaults to LLD's 7 attributes.
+        loss_attr (dict): :class:`AttributeLoss` config (schema filled in).
+        attr_on_denoising (bool): Also supervise denoising queries. Defaults
+            to False.
+        **kwargs: Passed to :class:`DINOHead`.
+    """
+
+    def __init__(self,
+                 *args,
+                 attribute_schema: Union[None, str, dict,
+                                         AttributeSchema] = None,
+                 loss_attr: dict = dict(type='AttributeLoss'),
+                 attr_on_denoising: bool = False,
+                 **kwargs) -> None:
+        schema = AttributeSchema.build(attribute_schema)
+        loss_attr = dict(loss_attr)
+        loss_attr.setdefault('num_values', schema.num_values)
+        self._num_attr_logits = sum(loss_attr['num_values'])
+        super().__init__(*args, **kwargs)
+        self.attribute_schema = schema
+        self.loss_attr = MODELS.build(loss_attr)
+        self.attr_on_denoising = attr_on_denoising
+        if hasattr(self, 'assigner'):
+            self.assigner = AssignmentLog(self.assigner)
+
+    def _init_layers(self) -> None:
+        super()._init_layers()
+        num_layers = self.num_pred_layer - (1 if self.as_two_stage else 0)
+
+        def branch():
+            return nn.Sequential(
+                nn.Linear(self.embed_dims, self.embed_dims),
+                nn.ReLU(inplace=True),
+                nn.Linear(self.embed_dims, self._num_attr_logits))
+
+        if self.share_pred_layer:
+            shared = branch()
+            self.attr_branches = nn.ModuleList([shared] * num_layers)
+        else:
+            self.attr_branches = nn.ModuleList(
+                [branch() for _ in range(num_layers)])
+
+    def forward(self, hidden_states: Tensor, references: List[Tensor]):
+        """As ``DINOHead.forward``, plus ``all_layers_attr_preds``:
+        (num_decoder_layers, bs, num_queries, sum V) attribute logits."""
+        cls_scores, bbox_preds = super().forward(hidden_states, references)
+        attr_preds = torch.stack([
+            self.attr_branches[i](hidden_states[i])
+            for i in range(hidden_states.shape[0])
+        ])
+        return cls_scores, bbox_preds, attr_preds
+
+    def loss_by_feat(self,
+                     all_layers_cls_scores: Tensor,
+                     all_layers_bbox_preds: Tensor,
+                     all_layers_attr_preds: Tensor,
+                     enc_cls_scores: Tensor,
+                     enc_bbox_preds: Tensor,
+                     batch_gt_instances: InstanceList,
+                     batch_img_metas: List[dict],
+                     dn_meta: Dict[str, int],
+                     batch_gt_instances_ignore: OptInstanceList = None
+                     ) -> Dict[str, Tensor]:
+        """DINO's losses, plus the attribute loss of every decoder layer."""
+        log = self.assigner
+        log.results = []
+        try:
+            loss_dict = super().loss_by_feat(
+                all_layers_cls_scores, all_layers_bbox_preds, enc_cls_scores,
+                enc_bbox_preds, batch_gt_instances, batch_img_metas, dn_meta,
+                batch_gt_instances_ignore)
+            assignments = log.results
+        finally:
+            log.results = None
+        num_layers, num_imgs = all_layers_attr_preds.shape[:2]
+        # DETRHead.loss_by_feat assigns layer by layer, image by image; the
+        # encoder's assignments (two-stage) come after them.
+        if len(assignments) < num_layers * num_imgs:
+            raise RuntimeError(
+                f'expected {num_layers * num_imgs} Hungarian assignments, '
+                f'recorded {len(assignments)}')
+        num_dn = dn_meta['num_denoising_queries'] if dn_meta else 0
+        gt_attrs = [gt.attributes for gt in batch_gt_instances]
+        for layer in range(num_layers):
+            preds, targets = [], []
+            for img in range(num_imgs):
+                assign = assignments[layer * num_imgs + img]
+                pos = torch.nonzero(assign.gt_inds > 0).squeeze(-1)
+                preds.append(all_layers_attr_preds[layer, img, num_dn + pos])
+                targets.append(gt_attrs[img][assign.gt_inds[pos] - 1])
+                if self.attr_on_denoising and num_dn:
+                    dn_pos, dn_gt = self._dn_positives(
+                        len(gt_attrs[img]), dn_meta,
+                        all_layers_attr_preds.device)
+                    preds.append(all_layers_attr_preds[layer, img, dn_pos])
+                    targets.append(gt_attrs[img][dn_gt])
+            key = 'loss_attr' if layer == num_layers - 1 else \
+                f'd{layer}.loss_attr'
+            loss_dict[key] = self.loss_attr(torch.cat(preds),
+                                            torch.cat(targets))
+        return loss_dict
+
+    @staticmethod
+    def _dn_positives(num_gts: int, dn_meta: Dict[str, int], device):
+        """Positive denoising queries and their GT index, in the layout of
+        ``DINOHead._get_dn_targets_single`` (group g, GT i -> query
+        ``g * group_size + i``)."""
+        groups = dn_meta['num_denoising_groups']
+        group_size = dn_meta['num_denoising_queries'] // groups
+        gt = torch.arange(num_gts, device=device).repeat(groups)
+        pos = (torch.arange(groups, device=device) *
+               group_size).repeat_interleave(num_gts) + gt
+        return pos, gt
+
+    def predict_by_feat(self,
+                        all_layers_cls_scores: Tensor,
+                        all_layers_bbox_preds: Tensor,
+                        all_layers_attr_preds: Tensor,
+                        batch_img_metas: List[dict],
+                        rescale: bool = False) -> InstanceList:
+        """DINO's detections with the attributes of the same queries."""
+        results_list = super().predict_by_feat(all_layers_cls_scores,
+                                               all_layers_bbox_preds,
+                                               batch_img_metas, rescale)
+        for img, results in enumerate(results_list):
+            query = self.query_index(all_layers_cls_scores[-1][img])
+            probs = self.loss_attr.predict_probs(
+                all_layers_attr_preds[-1][img][query])
+            results.attributes = probs
+            results.attribute_labels = probs.argmax(-1)
+        return results_list
+
+    def query_index(self, cls_score: Tensor) -> Tensor:
+        """Query of each detection that ``_predict_by_feat_single`` keeps,
+        in its order: the same top-k on the same scores (the parent does not
+        return the index).
+
+        Args:
+            cls_score (Tensor): (num_queries, cls_out_channels) logits of the
+                last decoder layer for one image.
+
+        Returns:
+            Tensor: (max_per_img,) query indices.
+        """
+        max_per_img = self.test_cfg.get('max_per_img', len(cls_score))
+        if self.loss_cls.use_sigmoid:
+            _, indexes = cls_score.sigmoid().view(-1).topk(max_per_img)
+            return indexes // self.num_classes
+        scores = cls_score.softmax(-1)[..., :-1].max(-1)[0]
+        return scores.topk(max_per_img)[1]

@@ -1,0 +1,3 @@
+from .attribute_loss import AttributeLayout, AttributeLoss
+
+__all__ = ['AttributeLoss', 'AttributeLayout']
