@@ -115,19 +115,23 @@ def build_tiny_model(name, **model_overrides):
     return model
 
 
-def tiny_batch(root, test_mode=False, indices=(0, 1)):
+def tiny_batch(root, test_mode=False, indices=(0, 1), sparse=False):
     """A collated batch of the tiny dataset at ``root`` (written by
-    :func:`write_dataset`), as the data preprocessor wants it."""
+    :func:`write_dataset`), as the data preprocessor wants it; ``sparse``
+    adds SparseRegionIgnore."""
     from mmdet.registry import DATASETS
+    pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='Resize', scale=(64, 64), keep_ratio=True),
+        dict(type='LoadLLDAnnotations'),
+        dict(type='PackLLDInputs')
+    ]
+    if sparse:
+        pipeline.insert(3, dict(type='SparseRegionIgnore'))
     ds = DATASETS.build(dict(
         type='LLDDataset', data_root=str(root), ann_file='ann.json',
         data_prefix=dict(img=''), test_mode=test_mode,
-        pipeline=[
-            dict(type='LoadImageFromFile'),
-            dict(type='Resize', scale=(64, 64), keep_ratio=True),
-            dict(type='LoadLLDAnnotations'),
-            dict(type='PackLLDInputs')
-        ]))
+        filter_cfg=dict(filter_empty_gt=False), pipeline=pipeline))
     items = [ds[i] for i in indices]
     return dict(inputs=[it['inputs'] for it in items],
                 data_samples=[it['data_samples'] for it in items])

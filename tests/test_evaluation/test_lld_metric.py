@@ -167,3 +167,30 @@ def test_attribute_scores_function_on_a_tiny_example():
     # v0: P 1/2 R 1 F1 2/3; v1: P 1 R 1/2 F1 2/3
     assert s['f1'] == pytest.approx(2 / 3)
     assert LLD_ATTRIBUTE_SCHEMA['attributes'][0]['name'] == 'cell_size'
+
+
+def test_region_aware_option_scores_only_inside_the_region(tmp_path):
+    """A correct detection of an unlabelled cell outside the region is a
+    false positive for plain COCO scoring, and not scored region-aware."""
+    gts = {1: dict(bboxes=[[10, 10, 30, 30]], labels=[1], attrs=[[1, 0]])}
+    dets = {1: [([10, 10, 30, 30], 0.5, 1, [1, 0]),
+                ([70, 70, 90, 90], 0.9, 1, [0, 1])]}  # outside, unlabelled
+    ann = str(tmp_path / 'gt.json')
+    write_gt_json(ann, gts)
+    with open(ann) as f:
+        coco = json.load(f)
+    coco['images'][0]['annotated_region'] = [0, 0, 50, 50]
+    with open(ann, 'w') as f:
+        json.dump(coco, f)
+    scores = {}
+    for region_aware in (False, True):
+        metric = LLDMetric(ann_file=ann, region_aware=region_aware)
+        metric.dataset_meta = dict(classes=LLD_CLASSES,
+                                   attribute_schema=SCHEMA)
+        metric.process({}, samples(dets, gts))
+        scores[region_aware] = metric.evaluate(size=1)
+    assert scores[False]['lld/bbox_mAP_50'] < 1.0
+    assert scores[True]['lld/bbox_mAP_50'] == 1.0
+    assert scores[True]['lld/attr_size_acc'] == 1.0
+    with pytest.raises(ValueError, match='needs ann_file'):
+        LLDMetric(region_aware=True)

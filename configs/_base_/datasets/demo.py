@@ -1,6 +1,7 @@
 # The embedded synthetic demo set (data/demo, see data/README.md): 12 domains,
 # 256x256 fields. Training labels: the full hidden annotation
-# (train_full.json); the sparse variants switch ann_file (demo_sparse.py).
+# (train_full.json); sparse method configs switch to sparse_train_ann and
+# sparse_train_pipeline (one region of ~1/5 of each field is labelled).
 _base_ = './lld_full.py'
 data_root = 'data/demo/'
 train_ann = 'annotations/train_full.json'
@@ -10,6 +11,17 @@ train_pipeline = [
     dict(type='LoadLLDAnnotations'),
     dict(type='Resize', scale=(256, 256), keep_ratio=True),
     dict(type='RandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
+    dict(type='PackLLDInputs'),
+]
+sparse_train_ann = 'annotations/train.json'
+sparse_train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadLLDAnnotations'),
+    dict(type='Resize', scale=(256, 256), keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
+    # after every geometric transform: the region's complement becomes
+    # ignore boxes + a valid_region meta key (used by region-aware methods)
+    dict(type='SparseRegionIgnore'),
     dict(type='PackLLDInputs'),
 ]
 test_pipeline = [

@@ -5,9 +5,21 @@ dataset_type = 'LLDDataset'
 data_root = 'data/LLD/'
 backend_args = None
 
-# LLD's 7 attributes (lld_facts.md); a different vocabulary, e.g. WBCAtt, is
-# a different dict here (see configs/_base_/datasets/pbc_wbcatt.py).
-attribute_schema = 'lld'
+# LLD's 7 attributes (data/README.md) in the authors' code order; N/A is
+# null, omitted, or na_value (4, as in the authors' COCO release). Another
+# vocabulary is another dict (see configs/_base_/datasets/pbc_wbcatt.py).
+attribute_schema = dict(
+    name='lld',
+    na_value=4,
+    attributes=[
+        dict(name='cell_size', values=['small', 'big']),
+        dict(name='nuclear_chromatin', values=['open', 'coarse']),
+        dict(name='nuclear_shape', values=['regular', 'irregular']),
+        dict(name='nucleolus', values=['inconspicuous', 'prominent']),
+        dict(name='cytoplasm', values=['scanty', 'abundant']),
+        dict(name='cytoplasmic_basophilia', values=['slight', 'moderate']),
+        dict(name='cytoplasmic_vacuoles', values=['absent', 'prominent']),
+    ])
 
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),

@@ -51,9 +51,9 @@ model = dict(
         type='AttrDINOHead',
         num_classes=14,
         sync_cls_avg_factor=True,
-        # method configs wire the dataset's schema in:
-        # bbox_head=dict(attribute_schema={{_base_.attribute_schema}})
-        attribute_schema='lld',
+        # attribute_schema: LLD's by default; method configs wire the
+        # dataset's in: bbox_head=dict(
+        #     attribute_schema={{_base_.attribute_schema}})
         attr_on_denoising=False,
         loss_attr=dict(type='AttributeLoss', loss_type='ce', loss_weight=1.0),
         loss_cls=dict(

@@ -14,8 +14,8 @@ model = dict(
             conv_out_channels=256,
             num_fcs=1,
             fc_out_channels=1024,
-            # method configs wire the dataset's schema in:
-            # attr_head=dict(attribute_schema={{_base_.attribute_schema}})
-            attribute_schema='lld',
+            # attribute_schema: LLD's by default; method configs wire the
+            # dataset's in: attr_head=dict(
+            #     attribute_schema={{_base_.attribute_schema}})
             loss_attr=dict(type='AttributeLoss', loss_type='ce',
                            loss_weight=1.0))))

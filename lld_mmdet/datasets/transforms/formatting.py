@@ -22,6 +22,8 @@ class PackLLDInputs(PackDetInputs):
     - meta ``annotated_region``: (4,) float32 x1y1x2y2 in the CURRENT
       (transformed, unpadded) image, all zeros when nothing of this view is
       annotated; None for a fully annotated image.
+    - meta ``valid_region``: set by :class:`SparseRegionIgnore` when region
+      ignore is on (the same rectangle as ``annotated_region``).
     - meta ``homography_matrix`` (original -> current pixels) and the domain
       metadata ``microscope``, ``magnification``, ``camera``, ``patient``,
       ``diagnosis`` when the sample has them.
@@ -40,7 +42,7 @@ class PackLLDInputs(PackDetInputs):
                  meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                             'scale_factor', 'flip', 'flip_direction',
                             'homography_matrix', 'annotated_region',
-                            'microscope', 'magnification', 'camera',
+                            'valid_region', 'microscope', 'magnification', 'camera',
                             'patient', 'diagnosis')):
         super().__init__(meta_keys=meta_keys)
 

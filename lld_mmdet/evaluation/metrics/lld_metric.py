@@ -101,6 +101,23 @@ def attribute_scores(y_true: np.ndarray, y_pred: np.ndarray,
     return out
 
 
+def _centre_in(boxes: np.ndarray, region, xywh: bool = False) -> np.ndarray:
+    """(n,) bool: box centres inside ``region`` (x1y1x2y2; None = the whole
+    image, [] = nothing). Boxes are x1y1x2y2, or COCO xywh if ``xywh``."""
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    if region is None:
+        return np.ones(len(boxes), dtype=bool)
+    if len(region) == 0:
+        return np.zeros(len(boxes), dtype=bool)
+    if xywh:
+        cx, cy = boxes[:, 0] + boxes[:, 2] / 2, boxes[:, 1] + boxes[:, 3] / 2
+    else:
+        cx, cy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] +
+                                                   boxes[:, 3]) / 2
+    x1, y1, x2, y2 = region
+    return (cx >= x1) & (cx < x2) & (cy >= y1) & (cy < y2)
+
+
 def _np(value) -> Optional[np.ndarray]:
     if value is None:
         return None
@@ -135,10 +152,19 @@ class LLDMetric(CocoMetric):
     keys are flat floats (usable by ``save_best``) under the prefix
     ``lld/``.
 
+    With ``region_aware=True`` (for sparsely annotated evaluation splits) an
+    image's GT cells and predictions count only if their box centre lies in
+    the image's ``annotated_region`` (original pixels, read from
+    ``ann_file``; the generator's labelling rule), so unlabelled cells
+    outside the region are not scored as false positives. Images without a
+    region count whole; images with ``[]`` count nothing.
+
     Args:
         attr_iou_thr (float): IoU for a detection to count as a GT cell.
             Defaults to 0.5.
         attr_class_agnostic (bool): Match regardless of class. Defaults to
+            False.
+        region_aware (bool): See above; needs ``ann_file``. Defaults to
             False.
         **kwargs: Passed to :class:`CocoMetric` (``ann_file``,
             ``classwise`` ...; ``metric`` defaults to ``'bbox'``).
@@ -148,11 +174,16 @@ class LLDMetric(CocoMetric):
     def __init__(self,
                  attr_iou_thr: float = 0.5,
                  attr_class_agnostic: bool = False,
+                 region_aware: bool = False,
                  **kwargs) -> None:
         kwargs.setdefault('metric', 'bbox')
         super().__init__(**kwargs)
+        if region_aware and self._coco_api is None:
+            raise ValueError('LLDMetric(region_aware=True) needs ann_file '
+                             '(the regions are read from it)')
         self.attr_iou_thr = attr_iou_thr
         self.attr_class_agnostic = attr_class_agnostic
+        self.region_aware = region_aware
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         super().process(data_batch, data_samples)
@@ -183,6 +214,52 @@ class LLDMetric(CocoMetric):
         return record
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
+        if self.region_aware:
+            return self._region_aware_metrics(results)
+        return self._compute(results)
+
+    def _region_aware_metrics(self, results: list) -> Dict[str, float]:
+        """Score only what lies in each image's annotated region."""
+        full_api = self._coco_api
+        regions = {
+            img_id: img.get('annotated_region')
+            for img_id, img in full_api.imgs.items()
+        }
+        kept = dict(full_api.dataset)
+        kept['annotations'] = [
+            ann for ann in full_api.dataset['annotations']
+            if _centre_in(np.array([ann['bbox']]), regions[ann['image_id']],
+                          xywh=True)[0]
+        ]
+        api = type(full_api)()
+        api.dataset = kept
+        api.createIndex()
+        filtered = []
+        for gt, result in results:
+            region = regions.get(result['img_id'])
+            keep = _centre_in(result['bboxes'], region)
+            result = dict(result, bboxes=result['bboxes'][keep],
+                          scores=result['scores'][keep],
+                          labels=result['labels'][keep])
+            record = dict(result['attr_record'])
+            det_keep = _centre_in(record['det_bboxes'], region)
+            for key in ('det_bboxes', 'det_scores', 'det_labels',
+                        'det_attrs'):
+                if record[key] is not None:
+                    record[key] = record[key][det_keep]
+            gt_keep = _centre_in(record['gt_bboxes'], region)
+            for key in ('gt_bboxes', 'gt_labels', 'gt_attrs', 'gtbox_attrs'):
+                if record[key] is not None:
+                    record[key] = record[key][gt_keep]
+            result['attr_record'] = record
+            filtered.append((gt, result))
+        self._coco_api = api
+        try:
+            return self._compute(filtered)
+        finally:
+            self._coco_api = full_api
+
+    def _compute(self, results: list) -> Dict[str, float]:
         eval_results = super().compute_metrics(results)
         if self.format_only:
             return eval_results

@@ -1,14 +1,17 @@
-"""DINO head with a per-query attribute branch."""
-from typing import Dict, List, Optional, Union
+"""DINO head with a per-query attribute branch and sparse-region ignore."""
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
 from mmdet.models.dense_heads import DINOHead
 from mmdet.registry import MODELS
+from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
 from mmdet.utils import InstanceList, OptInstanceList
+from mmengine.structures import InstanceData
 from torch import Tensor
 
 from ...datasets.schema import AttributeSchema
+from ..task_modules.assigners import region_covered_fraction
 
 
 class AssignmentLog:
@@ -37,9 +40,12 @@ class AssignmentLog:
 
 @MODELS.register_module()
 class AttrDINOHead(DINOHead):
-    """``DINOHead`` plus a per-query attribute branch.
+    """``DINOHead`` plus a per-query attribute branch and, for sparsely
+    annotated images, region-aware classification targets. Both are switched
+    by config (``loss_attr=None`` drops the attribute branch;
+    ``region_ignore=None`` drops the region rule).
 
-    Every decoder layer's queries get attribute logits from their own small
+    Attributes. Every decoder layer's queries get attribute logits from their own small
     MLP (``attr_branches``, shared when ``share_pred_layer``), so the
     auxiliary losses of DINO extend to attributes.
 
@@ -53,12 +59,25 @@ class AttrDINOHead(DINOHead):
       the same query index as the boxes after top-k: ``attributes``
       ((n, A, Vmax)) and ``attribute_labels`` ((n, A)).
 
+    Region ignore. DETR-style heads train every unmatched query as
+    background. On an image whose meta has ``valid_region`` (set by
+    :class:`SparseRegionIgnore`), an unmatched query whose predicted box lies
+    outside the region gets classification weight 0 instead, in every
+    decoder layer's loss and in the encoder proposal loss (both go through
+    ``_get_targets_single``). "Outside" is, by ``region_ignore['rule']``:
+    ``'centre'`` - the box centre is not in the region; ``'iof'`` - less
+    than ``region_ignore['thr']`` of the box area is in the region.
+    Matched queries, denoising queries and the loss normalisation are
+    unchanged.
+
     Args:
         attribute_schema (str | dict | AttributeSchema, optional): Must match
             the dataset's. Defaults to LLD's 7 attributes.
         loss_attr (dict): :class:`AttributeLoss` config (schema filled in).
         attr_on_denoising (bool): Also supervise denoising queries. Defaults
             to False.
+        region_ignore (dict, optional): ``dict(rule='centre')`` or
+            ``dict(rule='iof', thr=0.5)``; None (default) = off.
         **kwargs: Passed to :class:`DINOHead`.
     """
 
@@ -66,22 +85,33 @@ class AttrDINOHead(DINOHead):
                  *args,
                  attribute_schema: Union[None, str, dict,
                                          AttributeSchema] = None,
-                 loss_attr: dict = dict(type='AttributeLoss'),
+                 loss_attr: Optional[dict] = dict(type='AttributeLoss'),
                  attr_on_denoising: bool = False,
+                 region_ignore: Optional[dict] = None,
                  **kwargs) -> None:
         schema = AttributeSchema.build(attribute_schema)
-        loss_attr = dict(loss_attr)
-        loss_attr.setdefault('num_values', schema.num_values)
-        self._num_attr_logits = sum(loss_attr['num_values'])
+        if loss_attr is not None:
+            loss_attr = dict(loss_attr)
+            loss_attr.setdefault('num_values', schema.num_values)
+            self._num_attr_logits = sum(loss_attr['num_values'])
+        self.with_attr = loss_attr is not None
+        if region_ignore is not None and region_ignore.get(
+                'rule', 'centre') not in ('centre', 'iof'):
+            raise ValueError("region_ignore['rule'] must be 'centre' or "
+                             f"'iof', got {region_ignore['rule']!r}")
         super().__init__(*args, **kwargs)
+        self.region_ignore = region_ignore
         self.attribute_schema = schema
-        self.loss_attr = MODELS.build(loss_attr)
+        if self.with_attr:
+            self.loss_attr = MODELS.build(loss_attr)
         self.attr_on_denoising = attr_on_denoising
-        if hasattr(self, 'assigner'):
+        if hasattr(self, 'assigner') and self.with_attr:
             self.assigner = AssignmentLog(self.assigner)
 
     def _init_layers(self) -> None:
         super()._init_layers()
+        if not self.with_attr:
+            return
         num_layers = self.num_pred_layer - (1 if self.as_two_stage else 0)
 
         def branch():
@@ -101,24 +131,42 @@ class AttrDINOHead(DINOHead):
         """As ``DINOHead.forward``, plus ``all_layers_attr_preds``:
         (num_decoder_layers, bs, num_queries, sum V) attribute logits."""
         cls_scores, bbox_preds = super().forward(hidden_states, references)
+        if not self.with_attr:
+            return cls_scores, bbox_preds
         attr_preds = torch.stack([
             self.attr_branches[i](hidden_states[i])
             for i in range(hidden_states.shape[0])
         ])
         return cls_scores, bbox_preds, attr_preds
 
-    def loss_by_feat(self,
-                     all_layers_cls_scores: Tensor,
-                     all_layers_bbox_preds: Tensor,
-                     all_layers_attr_preds: Tensor,
-                     enc_cls_scores: Tensor,
-                     enc_bbox_preds: Tensor,
-                     batch_gt_instances: InstanceList,
-                     batch_img_metas: List[dict],
-                     dn_meta: Dict[str, int],
-                     batch_gt_instances_ignore: OptInstanceList = None
-                     ) -> Dict[str, Tensor]:
-        """DINO's losses, plus the attribute loss of every decoder layer."""
+    def loss_by_feat(self, all_layers_cls_scores: Tensor,
+                     all_layers_bbox_preds: Tensor, *args,
+                     **kwargs) -> Dict[str, Tensor]:
+        """DINO's losses, plus (with attributes) the attribute loss of every
+        decoder layer. With attributes the positional arguments are
+        ``(cls, bbox, attr, enc_cls, enc_bbox, batch_gt_instances,
+        batch_img_metas, dn_meta[, batch_gt_instances_ignore])``, else
+        DINOHead's."""
+        if not self.with_attr:
+            return super().loss_by_feat(all_layers_cls_scores,
+                                        all_layers_bbox_preds, *args,
+                                        **kwargs)
+        return self._loss_with_attributes(all_layers_cls_scores,
+                                          all_layers_bbox_preds, *args,
+                                          **kwargs)
+
+    def _loss_with_attributes(
+            self,
+            all_layers_cls_scores: Tensor,
+            all_layers_bbox_preds: Tensor,
+            all_layers_attr_preds: Tensor,
+            enc_cls_scores: Tensor,
+            enc_bbox_preds: Tensor,
+            batch_gt_instances: InstanceList,
+            batch_img_metas: List[dict],
+            dn_meta: Dict[str, int],
+            batch_gt_instances_ignore: OptInstanceList = None
+    ) -> Dict[str, Tensor]:
         log = self.assigner
         log.results = []
         try:
@@ -172,10 +220,14 @@ class AttrDINOHead(DINOHead):
     def predict_by_feat(self,
                         all_layers_cls_scores: Tensor,
                         all_layers_bbox_preds: Tensor,
-                        all_layers_attr_preds: Tensor,
-                        batch_img_metas: List[dict],
+                        all_layers_attr_preds: Optional[Tensor] = None,
+                        batch_img_metas: Optional[List[dict]] = None,
                         rescale: bool = False) -> InstanceList:
         """DINO's detections with the attributes of the same queries."""
+        if not self.with_attr:
+            return super().predict_by_feat(all_layers_cls_scores,
+                                           all_layers_bbox_preds,
+                                           batch_img_metas, rescale)
         results_list = super().predict_by_feat(all_layers_cls_scores,
                                                all_layers_bbox_preds,
                                                batch_img_metas, rescale)
@@ -186,6 +238,50 @@ class AttrDINOHead(DINOHead):
             results.attributes = probs
             results.attribute_labels = probs.argmax(-1)
         return results_list
+
+    def _get_targets_single(self, cls_score: Tensor, bbox_pred: Tensor,
+                            gt_instances: InstanceData,
+                            img_meta: dict) -> Tuple[Tensor, ...]:
+        """DETR targets of one image; with ``region_ignore`` and a
+        ``valid_region`` in ``img_meta``, unmatched queries predicted outside
+        the region get classification weight 0 (see the class docstring).
+
+        Args:
+            cls_score (Tensor): (num_queries, num_classes) logits.
+            bbox_pred (Tensor): (num_queries, 4) normalised cxcywh boxes.
+            gt_instances (InstanceData): GT of the image.
+            img_meta (dict): Its meta (``img_shape``, ``valid_region`` in
+                current pixels).
+        """
+        targets = super()._get_targets_single(cls_score, bbox_pred,
+                                              gt_instances, img_meta)
+        region = img_meta.get('valid_region')
+        if self.region_ignore is None or region is None:
+            return targets
+        labels, label_weights = targets[0], targets[1]
+        outside = self.outside_region(bbox_pred, region, img_meta)
+        unmatched = labels == self.num_classes
+        label_weights = label_weights.masked_fill(unmatched & outside, 0.0)
+        return (labels, label_weights) + tuple(targets[2:])
+
+    def outside_region(self, bbox_pred: Tensor, region,
+                       img_meta: dict) -> Tensor:
+        """(num_queries,) bool: which predicted boxes (normalised cxcywh)
+        lie outside ``region`` ((4,) x1y1x2y2 current pixels) by the
+        configured rule."""
+        img_h, img_w = img_meta['img_shape']
+        scale = bbox_pred.new_tensor([img_w, img_h, img_w, img_h])
+        boxes = bbox_cxcywh_to_xyxy(bbox_pred.detach()) * scale
+        region = torch.as_tensor(region, dtype=boxes.dtype,
+                                 device=boxes.device)
+        if self.region_ignore.get('rule', 'centre') == 'centre':
+            cx = (boxes[:, 0] + boxes[:, 2]) / 2
+            cy = (boxes[:, 1] + boxes[:, 3]) / 2
+            inside = (cx >= region[0]) & (cx < region[2]) & (
+                cy >= region[1]) & (cy < region[3])
+            return ~inside
+        thr = self.region_ignore.get('thr', 0.5)
+        return region_covered_fraction(boxes, region) < thr
 
     def query_index(self, cls_score: Tensor) -> Tensor:
         """Query of each detection that ``_predict_by_feat_single`` keeps,

@@ -1,0 +1,67 @@
+"""Whole detectors on sparse images: finite losses even when the region holds
+no cell, or when nothing of the image is annotated."""
+import pytest
+import torch
+from conftest import build_tiny_model, tiny_batch, tiny_coco, write_dataset
+
+from lld_mmdet.models.task_modules import region_covered_fraction
+
+
+def sparse_coco(region):
+    coco = tiny_coco()
+    # image 2 is sparse: its region holds no cell now
+    coco['annotations'] = [a for a in coco['annotations']
+                           if a['image_id'] != 2]
+    coco['images'][1]['annotated_region'] = region
+    return coco
+
+
+@pytest.mark.parametrize('region', [[10, 8, 42, 40], []])
+@pytest.mark.parametrize('name, overrides', [
+    ('tiny_faster_rcnn_sparse', {}),
+    ('tiny_dino_attr', dict(bbox_head=dict(region_ignore=dict(
+        rule='centre')))),
+])
+def test_sparse_image_without_cells_gives_finite_losses(
+        tmp_path, region, name, overrides):
+    write_dataset(tmp_path, sparse_coco(region))
+    torch.manual_seed(0)
+    model = build_tiny_model(name, **overrides)
+    model.train()
+    batch = tiny_batch(tmp_path, indices=(1, ), sparse=True)
+    sample = batch['data_samples'][0]
+    assert len(sample.gt_instances) == 0 and len(
+        sample.ignored_instances) > 0
+    data = model.data_preprocessor(batch, True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    total, _ = model.parse_losses(losses)
+    assert torch.isfinite(total)
+    total.backward()
+
+
+def test_rpn_trains_no_anchor_outside_the_region_as_background(tmp_path):
+    write_dataset(tmp_path, sparse_coco([10, 8, 42, 40]))
+    model = build_tiny_model('tiny_faster_rcnn_sparse')
+    batch = tiny_batch(tmp_path, indices=(1, ), sparse=True)
+    data = model.data_preprocessor(batch, True)
+    sample = data['data_samples'][0]
+    feats = model.extract_feat(data['inputs'])
+    head = model.rpn_head
+    featmap_sizes = [f.shape[-2:] for f in feats]
+    anchors, valid = head.get_anchors(featmap_sizes, [sample.metainfo],
+                                      device='cpu')
+    targets = head.get_targets(anchors, valid, [sample.gt_instances],
+                               [sample.metainfo],
+                               [sample.ignored_instances])
+    labels = torch.cat(targets[0], 1)[0]
+    weights = torch.cat(targets[1], 1)[0]
+    flat = torch.cat(anchors[0])
+    region = torch.tensor(sample.metainfo['valid_region'])
+    far_outside = (flat[:, 0] >= region[2]) | (flat[:, 2] <= region[0]) | (
+        flat[:, 1] >= region[3]) | (flat[:, 3] <= region[1])
+    assert far_outside.any()
+    assert torch.all(weights[far_outside] == 0)
+    inside = region_covered_fraction(flat, region) > 0.5
+    # mostly inside the region, sampled anchors are trained as background
+    assert (weights[inside] > 0).any()
+    assert torch.all(labels[inside & (weights > 0)] == 1)  # bg label = 1
