@@ -7,42 +7,22 @@ baseline (the most frequent training value of each attribute).
 
 Writes benchmarks/results/pbc_wbcatt_attributes.md.
 """
-import glob
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
-import time
 from collections import Counter
 
-HERE = osp.dirname(osp.abspath(__file__))
-REPO = osp.dirname(HERE)
+from _common import HERE, REPO, run, train_and_test
+
 CONFIG = 'configs/pbc_wbcatt/faster_rcnn_attr.py'
 WORK = 'work_dirs/pbc_wbcatt_attr'
 
 
-def run(cmd):
-    print('+', ' '.join(cmd), flush=True)
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.exit(proc.stdout[-4000:] + proc.stderr[-4000:])
-    return proc.stdout + proc.stderr
-
-
 def main():
-    py = sys.executable
-    run([py, 'tools/convert_pbc_wbcatt.py', '--out-dir',
+    run([sys.executable, 'tools/convert_pbc_wbcatt.py', '--out-dir',
          'work_dirs/pbc_wbcatt', '--overwrite'])
-    start = time.perf_counter()
-    run([py, 'tools/train.py', CONFIG, '--work-dir', WORK])
-    minutes = (time.perf_counter() - start) / 60
-    ckpt = osp.join(WORK, 'epoch_24.pth')
-    run([py, 'tools/test.py', CONFIG, ckpt, '--work-dir', WORK])
-    metrics = sorted(glob.glob(osp.join(REPO, WORK, '*', '*.json')),
-                     key=osp.getmtime)[-1]
-    with open(metrics) as f:
-        res = json.load(f)
+    res, minutes = train_and_test(CONFIG, WORK)
     with open(osp.join(REPO, 'work_dirs/pbc_wbcatt/train.json')) as f:
         train = json.load(f)
     with open(osp.join(REPO, 'work_dirs/pbc_wbcatt/test.json')) as f:

@@ -194,3 +194,14 @@ def test_region_aware_option_scores_only_inside_the_region(tmp_path):
     assert scores[True]['lld/attr_size_acc'] == 1.0
     with pytest.raises(ValueError, match='needs ann_file'):
         LLDMetric(region_aware=True)
+
+
+def test_only_evaluated_images_are_scored(tmp_path):
+    """A domain-filtered dataset predicts on some images of ann_file only;
+    the others must not count as missed cells."""
+    ann = str(tmp_path / 'gt.json')
+    write_gt_json(ann)
+    metric = LLDMetric(ann_file=ann)
+    metric.dataset_meta = dict(classes=LLD_CLASSES, attribute_schema=SCHEMA)
+    metric.process({}, [samples()[1]])  # image 2 only, detected correctly
+    assert metric.evaluate(size=1)['lld/bbox_mAP_50'] == 1.0

@@ -146,6 +146,10 @@ class LLDMetric(CocoMetric):
       ``gt_instances.attribute_scores``, as :class:`AttrRoIHead` does):
       the same numbers with the prefix ``gtbox_attr_``.
 
+    Box metrics are computed over the images that were evaluated (mmdet's
+    CocoMetric uses every image of ``ann_file``, so a domain-filtered
+    dataset would be scored as if the other images had no detection).
+
     GT cells and their attributes come from the data samples'
     ``gt_instances`` (the test pipeline must load annotations after
     ``Resize``, mmdet's convention, so boxes are in original pixels). All
@@ -260,6 +264,10 @@ class LLDMetric(CocoMetric):
             self._coco_api = full_api
 
     def _compute(self, results: list) -> Dict[str, float]:
+        # Score the images that were evaluated, not every image of ann_file:
+        # with a domain filter (or any subset) CocoMetric would count the
+        # cells of the images never predicted on as missed.
+        self.img_ids = sorted({res['img_id'] for _, res in results})
         eval_results = super().compute_metrics(results)
         if self.format_only:
             return eval_results

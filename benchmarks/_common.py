@@ -1,0 +1,77 @@
+"""Shared by the benchmark scripts: run a tool, train + test a config and
+read back the test metrics. Each run is its own subprocess, as a user runs
+it."""
+import datetime
+import glob
+import json
+import os.path as osp
+import re
+import subprocess
+import sys
+import time
+
+from mmengine.config import Config
+
+HERE = osp.dirname(osp.abspath(__file__))
+REPO = osp.dirname(HERE)
+
+
+def run(cmd):
+    print('+', ' '.join(cmd), flush=True)
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(proc.stdout[-4000:] + proc.stderr[-4000:])
+    return proc.stdout + proc.stderr
+
+
+def last_checkpoint(work_dir):
+    ckpts = glob.glob(osp.join(REPO, work_dir, 'epoch_*.pth'))
+    return max(ckpts, key=lambda p: int(re.findall(r'epoch_(\d+)', p)[-1]))
+
+
+def logged_train_minutes(work_dir):
+    """Training time from the first to the last ``Epoch(train)`` line of the
+    training log in ``work_dir`` (for runs trained before)."""
+    stamps = []
+    for log in glob.glob(osp.join(REPO, work_dir, '*', '*.log')):
+        with open(log) as f:
+            for line in f:
+                if 'Epoch(train)' in line:
+                    stamps.append(datetime.datetime.strptime(
+                        line[:19], '%Y/%m/%d %H:%M:%S'))
+    return (max(stamps) - min(stamps)).total_seconds() / 60 if stamps else 0
+
+
+def train_and_test(config, work_dir, test_options=(), reuse=True):
+    """Train ``config`` into ``work_dir``, test its last checkpoint, and
+    return ``(metrics, train_minutes)``. With ``reuse``, a finished training
+    (checkpoint of the last epoch present) is not repeated and a finished
+    test (``work_dir/test_metrics.json``) is read back, so a benchmark
+    resumes where it stopped."""
+    cache = osp.join(REPO, work_dir, 'test_metrics.json')
+    if reuse and osp.isfile(cache):
+        with open(cache) as f:
+            cached = json.load(f)
+        return cached['metrics'], cached['train_minutes']
+    max_epochs = Config.fromfile(osp.join(REPO, config)).train_cfg.max_epochs
+    final = osp.join(REPO, work_dir, f'epoch_{max_epochs}.pth')
+    if reuse and osp.isfile(final):
+        minutes = logged_train_minutes(work_dir)
+    else:
+        start = time.perf_counter()
+        run([sys.executable, 'tools/train.py', config, '--work-dir',
+             work_dir])
+        minutes = (time.perf_counter() - start) / 60
+    ckpt = last_checkpoint(work_dir)
+    options = ['--cfg-options', *test_options] if test_options else []
+    log = run([sys.executable, 'tools/test.py', config, ckpt, '--work-dir',
+               work_dir, *options])
+    metrics_file = sorted(glob.glob(osp.join(REPO, work_dir, '*', '*.json')),
+                          key=osp.getmtime)[-1]
+    with open(metrics_file) as f:
+        metrics = json.load(f)
+    metrics['_table'] = re.findall(r'(\|.*\|)\n', log)
+    with open(cache, 'w') as f:
+        json.dump(dict(metrics=metrics, train_minutes=minutes,
+                       checkpoint=osp.relpath(ckpt, REPO)), f)
+    return metrics, minutes
