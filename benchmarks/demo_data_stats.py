@@ -65,6 +65,28 @@ def main():
         n_img, n_cell = per_domain[dom]
         lines.append(f'| {dom} | {n_img} | {n_cell} | {n_cell / n_img:.1f} |')
 
+    lines += ['', '## Cells per class and domain (train_full + val + test)',
+              '', '| class | ' + ' | '.join(all_subsets()) + ' |',
+              '|---|' + '---|' * 12]
+    class_domain = Counter()
+    for s in ('train_full', 'val', 'test'):
+        dom = {i['id']: subset_name(i['microscope'], i['magnification'],
+                                    i['camera']) for i in data[s]['images']}
+        for a in data[s]['annotations']:
+            class_domain[(a['category_id'], dom[a['image_id']])] += 1
+    for k, name in enumerate(LLD_CLASSES):
+        lines.append(f'| {k} {name} | ' + ' | '.join(
+            str(class_domain[(k, d)]) for d in all_subsets()) + ' |')
+
+    lines += ['', '## Attribute values per split', '',
+              '| attribute | split | value 0 | value 1 | N/A |',
+              '|---|---|---|---|---|']
+    for a in ATTRS:
+        for s in SPLITS:
+            c = Counter(ann['attributes'].get(a)
+                        for ann in data[s]['annotations'])
+            lines.append(f'| {a} | {s} | {c[0]} | {c[1]} | {c[None]} |')
+
     lines += ['', '## Attribute values (train_full + val + test)', '',
               '| attribute | value 0 | value 1 | N/A |', '|---|---|---|---|']
     attr_counts = {a: Counter() for a in ATTRS}

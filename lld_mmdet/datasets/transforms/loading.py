@@ -62,7 +62,7 @@ class LoadLLDAnnotations(LoadAnnotations):
             num_attrs = len(instances[0]['attributes']) if instances else 0
         results['gt_attributes'] = np.array(
             [inst['attributes'] for inst in instances],
-            dtype=np.int64).reshape(-1, num_attrs)
+            dtype=np.int64).reshape(len(instances), num_attrs)
         results['gt_instances_ids'] = np.arange(len(instances), dtype=np.int64)
 
     def _load_region(self, results: dict) -> None:

@@ -152,3 +152,13 @@ def test_project_region_identity_and_flip():
     np.testing.assert_allclose(
         project_region(np.array([1, 2, 3, 4]), flip_v, (10, 10)),
         [1, 6, 3, 8])
+
+
+def test_images_without_annotations_load_and_pack():
+    """Inference pipelines (mmdet's inference_detector) have no instances."""
+    res = make_results()
+    res.pop('instances')
+    res.pop('num_attributes')
+    out = run([dict(type='LoadLLDAnnotations'),
+               dict(type='PackLLDInputs')], res)
+    assert len(out['data_samples'].gt_instances) == 0
