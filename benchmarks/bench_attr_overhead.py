@@ -42,9 +42,10 @@ def build_pair(config):
     cfg = Config.fromfile(osp.join(REPO, config))
     cfg.model.backbone.init_cfg = None
     torch.manual_seed(0)
-    attr = MODELS.build(cfg.model)
+    base_cfg = vanilla(cfg.model)  # DINO's constructor mutates its config
+    attr = MODELS.build(copy.deepcopy(cfg.model))
     attr.init_weights()
-    base = MODELS.build(vanilla(cfg.model))
+    base = MODELS.build(base_cfg)
     missing = base.load_state_dict(attr.state_dict(), strict=False)
     assert not missing.missing_keys, missing.missing_keys
     return base.eval(), attr.eval()

@@ -62,8 +62,8 @@ def main():
                          ('DINO (demo)', 'configs/demo/dino_sparse_ignore.py')):
         cfg = Config.fromfile(osp.join(REPO, config))
         torch.manual_seed(0)
-        with_region = MODELS.build(cfg.model)
-        plain_cfg = copy.deepcopy(cfg.model)
+        plain_cfg = copy.deepcopy(cfg.model)  # DINO mutates its config
+        with_region = MODELS.build(copy.deepcopy(cfg.model))
         if plain_cfg.type == 'DINO':
             plain_cfg.bbox_head.region_ignore = None
         else:

@@ -15,8 +15,9 @@ model = dict(
     roi_head=dict(
         bbox_roi_extractor=dict(out_channels=64),
         bbox_head=dict(in_channels=64, fc_out_channels=256),
-        attr_head=dict(in_channels=64, conv_out_channels=64,
-                       fc_out_channels=256,
+        # CPU-sized: two 64-ch conv blocks and one 256-d FC
+        attr_head=dict(in_channels=64, num_convs=2, conv_out_channels=64,
+                       num_fcs=1, fc_out_channels=256,
                        attribute_schema={{_base_.attribute_schema}})),
     train_cfg=dict(rpn_proposal=dict(nms_pre=600, max_per_img=300),
                    rcnn=dict(sampler=dict(num=128))),

@@ -3,7 +3,8 @@
 # trainval.json (full), trainval_sparse.json (one region of 1/5 of each image
 # labelled, seed 0), test.json. RBCs are under-labelled even in "full".
 _base_ = './lld_full.py'
-data_root = '../shared/data/bccd/BCCD/'
+# image folder; the converted annotations live in the repository's work_dirs
+image_root = '../shared/data/bccd/BCCD/'
 ann_root = 'work_dirs/bccd/'
 metainfo = dict(classes=('WBC', 'RBC', 'Platelets'),
                 palette=[(220, 20, 60), (255, 127, 14), (106, 0, 228)])
@@ -26,20 +27,20 @@ train_dataloader = dict(
     num_workers=2,
     batch_sampler=None,
     dataset=dict(
-        data_root=data_root,
+        data_root='',
         metainfo=metainfo,
         ann_file=ann_root + 'trainval.json',
-        data_prefix=dict(img='JPEGImages/'),
+        data_prefix=dict(img=image_root + 'JPEGImages/'),
         filter_cfg=dict(filter_empty_gt=False),
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=4,
     num_workers=2,
     dataset=dict(
-        data_root=data_root,
+        data_root='',
         metainfo=metainfo,
         ann_file=ann_root + 'test.json',
-        data_prefix=dict(img='JPEGImages/'),
+        data_prefix=dict(img=image_root + 'JPEGImages/'),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=ann_root + 'test.json')

@@ -3,7 +3,8 @@
 # work_dirs/pbc_wbcatt/{train,test}.json. The attribute vocabulary is plain
 # data here; nothing in the package changes for it.
 _base_ = './lld_full.py'
-data_root = '../shared/data/pbc_wbcatt/'
+# image folder; the converted annotations live in the repository's work_dirs
+image_root = '../shared/data/pbc_wbcatt/'
 ann_root = 'work_dirs/pbc_wbcatt/'
 attribute_schema = dict(
     name='wbcatt',
@@ -43,18 +44,18 @@ train_dataloader = dict(
     num_workers=2,
     batch_sampler=None,
     dataset=dict(
-        data_root=data_root,
+        data_root='',
         ann_file=ann_root + 'train.json',
-        data_prefix=dict(img='images/'),
+        data_prefix=dict(img=image_root + 'images/'),
         attribute_schema=attribute_schema,
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=4,
     num_workers=2,
     dataset=dict(
-        data_root=data_root,
+        data_root='',
         ann_file=ann_root + 'test.json',
-        data_prefix=dict(img='images/'),
+        data_prefix=dict(img=image_root + 'images/'),
         attribute_schema=attribute_schema,
         pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -73,7 +73,8 @@ class AttrDINOHead(DINOHead):
     Args:
         attribute_schema (str | dict | AttributeSchema, optional): Must match
             the dataset's. Defaults to LLD's 7 attributes.
-        loss_attr (dict): :class:`AttributeLoss` config (schema filled in).
+        loss_attr (dict, optional): :class:`AttributeLoss` config (schema
+            filled in); None drops the attribute branch (plain DINO).
         attr_on_denoising (bool): Also supervise denoising queries. Defaults
             to False.
         region_ignore (dict, optional): ``dict(rule='centre')`` or

@@ -7,7 +7,7 @@ from mmdet.models.task_modules.samplers import SamplingResult
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import bbox2roi, get_box_tensor
-from mmdet.utils import ConfigType, InstanceList, OptConfigType
+from mmdet.utils import InstanceList, OptConfigType
 from mmengine.structures import InstanceData
 from torch import Tensor
 
@@ -30,22 +30,36 @@ class AttrRoIHead(StandardRoIHead):
       detection-free attribute score that :class:`LLDMetric` reports.
 
     Args:
-        attr_head (dict): Config of the attribute head, e.g.
-            :class:`RoIAttributeHead`.
+        attr_head (dict, optional): Config of the attribute head, e.g.
+            :class:`RoIAttributeHead`; None = no attribute branch (the head
+            is then StandardRoIHead plus ``sample_normalizer``).
         attr_roi_extractor (dict, optional): RoI extractor of the attribute
             branch. None (default) shares the bbox branch's extractor, i.e.
             the branch sees the same RoI features as the box classifier.
         predict_on_gt (bool): See above. Defaults to True.
+        sample_normalizer (str): How the box losses are averaged.
+            ``'sampled'`` (mmdet's): over the RoIs actually sampled.
+            ``'nominal'``: over ``num_images * sampler.num``, the RoIs a
+            batch would have without region ignore. With sparse regions most
+            RoIs are ignored, and mmdet's mean then multiplies each remaining
+            RoI's gradient (about 5x for a 1/5 region), which made the box
+            classifier of the from-scratch demo collapse; ``'nominal'`` keeps
+            the per-RoI weight of fully annotated training.
         **kwargs: Passed to :class:`StandardRoIHead`.
     """
 
     def __init__(self,
-                 attr_head: ConfigType,
+                 attr_head: OptConfigType,
                  attr_roi_extractor: OptConfigType = None,
                  predict_on_gt: bool = True,
+                 sample_normalizer: str = 'sampled',
                  **kwargs) -> None:
+        if sample_normalizer not in ('sampled', 'nominal'):
+            raise ValueError("sample_normalizer must be 'sampled' or "
+                             f"'nominal', got {sample_normalizer!r}")
         super().__init__(**kwargs)
-        self.attr_head = MODELS.build(attr_head)
+        self.sample_normalizer = sample_normalizer
+        self.attr_head = MODELS.build(attr_head) if attr_head else None
         self.attr_roi_extractor = (
             MODELS.build(attr_roi_extractor)
             if attr_roi_extractor is not None else None)
@@ -68,6 +82,8 @@ class AttrRoIHead(StandardRoIHead):
         # StandardRoIHead.loss hands bbox_loss the sampling results but not
         # the GT instances, so the batch's GT attributes are kept here for
         # the duration of the call.
+        if self.attr_head is None:
+            return super().loss(x, rpn_results_list, batch_data_samples)
         self._batch_gt_attributes = [
             sample.gt_instances.attributes for sample in batch_data_samples
         ]
@@ -79,6 +95,14 @@ class AttrRoIHead(StandardRoIHead):
     def bbox_loss(self, x: Tuple[Tensor],
                   sampling_results: List[SamplingResult]) -> dict:
         bbox_results = super().bbox_loss(x, sampling_results)
+        if self.sample_normalizer == 'nominal':
+            sampled = sum(len(res.priors) for res in sampling_results)
+            nominal = len(sampling_results) * self.bbox_sampler.num
+            scale = sampled / max(nominal, 1)
+            for key in ('loss_cls', 'loss_bbox'):
+                if key in bbox_results['loss_bbox']:
+                    bbox_results['loss_bbox'][key] = \
+                        bbox_results['loss_bbox'][key] * scale
         if self._batch_gt_attributes is not None:
             bbox_results['loss_bbox'].update(
                 self.attr_loss(x, sampling_results,
@@ -115,6 +139,8 @@ class AttrRoIHead(StandardRoIHead):
                 rescale: bool = False) -> InstanceList:
         results_list = super().predict(x, rpn_results_list,
                                        batch_data_samples, rescale)
+        if self.attr_head is None:
+            return results_list
         batch_img_metas = [s.metainfo for s in batch_data_samples]
         self.predict_attr(x, batch_img_metas,
                           [res.bboxes for res in results_list], rescale,

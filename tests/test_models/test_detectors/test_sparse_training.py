@@ -65,3 +65,47 @@ def test_rpn_trains_no_anchor_outside_the_region_as_background(tmp_path):
     # mostly inside the region, sampled anchors are trained as background
     assert (weights[inside] > 0).any()
     assert torch.all(labels[inside & (weights > 0)] == 1)  # bg label = 1
+
+
+def test_nominal_normaliser_keeps_the_per_roi_weight(tmp_path, monkeypatch):
+    from mmdet.models.roi_heads import StandardRoIHead
+    write_dataset(tmp_path, tiny_coco())
+    # 256 RoIs per image nominally; 100 proposals, partly ignored, remain
+    model = build_tiny_model(
+        'tiny_faster_rcnn_sparse', roi_head=dict(sample_normalizer='nominal'),
+        train_cfg=dict(rcnn=dict(sampler=dict(num=256))))
+    model.train()
+    captured = {}
+    original = StandardRoIHead.bbox_loss
+
+    def spy(self, x, sampling_results):
+        out = original(self, x, sampling_results)
+        captured['raw'] = {k: v.detach().clone()
+                           for k, v in out['loss_bbox'].items()}
+        captured['sampled'] = sum(len(r.priors) for r in sampling_results)
+        return out
+
+    monkeypatch.setattr(StandardRoIHead, 'bbox_loss', spy)
+    data = model.data_preprocessor(tiny_batch(tmp_path, indices=(1, 0),
+                                              sparse=True), True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    scale = captured['sampled'] / (2 * model.roi_head.bbox_sampler.num)
+    assert 0 < scale < 1  # region ignore left fewer RoIs than nominal
+    for key in ('loss_cls', 'loss_bbox'):
+        torch.testing.assert_close(losses[key].detach(),
+                                   captured['raw'][key] * scale)
+    torch.testing.assert_close(losses['acc'], captured['raw']['acc'])
+
+
+def test_attr_roi_head_without_attribute_branch(tmp_path):
+    write_dataset(tmp_path, tiny_coco())
+    model = build_tiny_model('tiny_faster_rcnn_sparse',
+                             roi_head=dict(attr_head=None))
+    model.train()
+    data = model.data_preprocessor(tiny_batch(tmp_path, sparse=True), True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    assert 'loss_attr' not in losses and 'loss_cls' in losses
+    model.eval()
+    with torch.no_grad():
+        out = model.predict(data['inputs'], data['data_samples'])
+    assert 'attributes' not in out[0].pred_instances
