@@ -45,7 +45,7 @@ def main():
             lines.append(f'| {a} | {metrics[f"lld/attr_{a}_acc"]} | '
                          f'{metrics[f"lld/attr_{a}_f1"]} | '
                          f'{metrics.get(f"lld/gtbox_attr_{a}_acc", "-")} |')
-    lines += ['', 'Per class (bbox AP):', ''] + metrics['_table']
+    lines += ['', 'Tables printed by tools/test.py:', ''] + metrics['_table']
     os.makedirs(osp.dirname(args.out), exist_ok=True)
     with open(args.out, 'w') as f:
         f.write('\n'.join(lines) + '\n')
