@@ -10,14 +10,14 @@ model = dict(
             type='RoIAttributeHead',
             in_channels=256,
             roi_feat_size=7,
-            # two FC layers on the shared 7x7 RoI features, like the box
-            # head: about 2% of the R50-FPN inference time for 100 boxes
-            # (benchmarks/results/attr_overhead.md); conv blocks
-            # (num_convs, as the paper's AttriHead) cost ~3% each at 256 ch
+            # one 256-d FC on the shared 7x7 RoI features: the inference
+            # cost stays small (benchmarks/results/attr_overhead.md); conv
+            # blocks (num_convs, as the paper's AttriHead) and wide FCs cost
+            # a few percent each
             num_convs=0,
             conv_out_channels=256,
-            num_fcs=2,
-            fc_out_channels=1024,
+            num_fcs=1,
+            fc_out_channels=256,
             # attribute_schema: LLD's by default; method configs wire the
             # dataset's in: attr_head=dict(
             #     attribute_schema={{_base_.attribute_schema}})
