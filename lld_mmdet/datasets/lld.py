@@ -1,4 +1,5 @@
 """LLDDataset: COCO-style LLD annotations with attributes, regions, domains."""
+import json
 import os.path as osp
 from typing import Any, List, Optional, Sequence, Union
 
@@ -82,7 +83,17 @@ class LLDDataset(CocoDataset):
     # ------------------------------------------------------------------ load
     def load_data_list(self) -> List[dict]:
         """Load, validate and domain-filter the annotation file."""
-        data_list = super().load_data_list()
+        try:
+            data_list = super().load_data_list()
+        except json.JSONDecodeError as err:
+            raise LLDAnnotationError(
+                f'{self.ann_file}: not valid JSON: {err}') from None
+        except (KeyError, TypeError) as err:
+            # pycocotools indexes images/annotations/categories and their
+            # ids without checking them
+            raise LLDAnnotationError(
+                f'{self.ann_file}: not a COCO file in the lld_mmdet schema '
+                f'(data/README.md): missing or malformed {err}') from None
         active = {k: v for k, v in self.domain_filters.items() if v}
         if not active:
             return data_list

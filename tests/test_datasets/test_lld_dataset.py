@@ -171,3 +171,15 @@ def test_box_within_tolerance_is_clipped_and_empty_region_list_is_kept(
     assert ds.get_data_info(0)['instances'][0]['bbox'] == [0.0, 3.0, 9.5,
                                                            48.0]
     assert ds.get_data_info(2)['annotated_region'] == []
+
+
+def test_malformed_json_files_are_reported_with_their_path(tmp_path):
+    (tmp_path / 'ann.json').write_text('{"images": [')
+    with pytest.raises(LLDAnnotationError, match=r'ann\.json: not valid JSON'):
+        build(str(tmp_path))
+    coco = tiny_coco()
+    del coco['annotations'][0]['image_id']
+    write_dataset(tmp_path, coco, images=False)
+    with pytest.raises(LLDAnnotationError,
+                       match=r"ann\.json: not a COCO file .*'image_id'"):
+        build(str(tmp_path))
