@@ -9,6 +9,6 @@ from .version import __version__
 
 register_checkpoint_safe_globals()
 
-from . import datasets, evaluation, models, visualization  # noqa: E402,F401
+from . import datasets, engine, evaluation, models, visualization  # noqa: E402,F401,E501
 
 __all__ = ['__version__']

@@ -74,8 +74,8 @@ TINY_CONFIG = osp.join(osp.dirname(osp.abspath(__file__)), 'data', 'configs',
                        'tiny_faster_rcnn.py')
 
 
-def write_tiny_config(root, **overrides):
-    """A child of tests/data/configs/tiny_faster_rcnn.py reading ``root``;
+def write_tiny_config(root, base='tiny_faster_rcnn', **overrides):
+    """A child of tests/data/configs/<base>.py reading ``root``;
     ``overrides`` are merged into it as mmengine merges child configs."""
     from mmengine.config import Config
     root = str(root)
@@ -86,12 +86,25 @@ def write_tiny_config(root, **overrides):
         val_evaluator=dict(ann_file=osp.join(root, 'ann.json')),
         test_evaluator=dict(ann_file=osp.join(root, 'ann.json'))))
     child.merge_from_dict(overrides)
-    lines = [f'_base_ = {TINY_CONFIG!r}']
+    base_path = osp.join(osp.dirname(TINY_CONFIG), f'{base}.py')
+    lines = [f'_base_ = {base_path!r}']
     lines += [f'{key} = {value!r}' for key, value in child.to_dict().items()]
     path = osp.join(root, 'tiny_config.py')
     with open(path, 'w') as f:
         f.write('\n'.join(lines) + '\n')
     return path
+
+
+def run_train_tool(config, work_dir, *extra):
+    """Run tools/train.py in a subprocess; assert success; return its log."""
+    import subprocess
+    import sys
+    repo = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    cmd = [sys.executable, osp.join(repo, 'tools', 'train.py'), config,
+           '--work-dir', str(work_dir), *extra]
+    proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout + proc.stderr
 
 
 @pytest.fixture(autouse=True, scope='session')

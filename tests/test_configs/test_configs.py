@@ -26,7 +26,8 @@ def test_config_resolves_and_model_builds(config):
     assert cfg.default_scope == 'mmdet'
     assert cfg.custom_imports['imports'] == ['lld_mmdet']
     model = MODELS.build(cfg.model)  # no init_weights: nothing downloaded
-    head = getattr(model, 'roi_head', None) or model.bbox_head
+    detector = getattr(model, 'student', model)  # semi wrapper
+    head = getattr(detector, 'roi_head', None) or detector.bbox_head
     schema = cfg.train_dataloader.dataset.attribute_schema
     loss = getattr(getattr(head, 'attr_head', head), 'loss_attr', None)
     if loss is not None:  # the model predicts the dataset's attributes
@@ -42,3 +43,19 @@ def test_demo_configs_read_the_shipped_demo_set(config):
         ds_cfg.data_root = osp.join(REPO, ds_cfg.data_root)
         ds = DATASETS.build(ds_cfg)
         assert len(ds) > 0
+
+
+@pytest.mark.parametrize('config', [c for c in CONFIGS if 'semi' in c or
+                                    c.endswith('dino_sparse.py')])
+def test_semi_configs_train_both_views_and_evaluate_the_teacher(config):
+    cfg = Config.fromfile(osp.join(REPO, config))
+    assert cfg.model.type == 'LLDSemiDetector'
+    assert cfg.model.semi_test_cfg.predict_on == 'teacher'
+    assert cfg.val_cfg.type == 'TeacherStudentValLoop'
+    assert 'LLDMeanTeacherHook' in [h.type for h in cfg.custom_hooks]
+    branch = cfg.train_dataloader.dataset.pipeline[-1]
+    assert branch.type == 'MultiBranch'
+    student = [t['type'] for t in branch.student]
+    # region ignore in the student view, after every geometric transform
+    assert student[-2:] == ['SparseRegionIgnore', 'PackLLDInputs']
+    assert 'SparseRegionIgnore' not in [t['type'] for t in branch.teacher]

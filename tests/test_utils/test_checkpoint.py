@@ -8,18 +8,11 @@ import sys
 import numpy as np
 import pytest
 import torch
+from conftest import run_train_tool as train
 from conftest import tiny_coco, write_dataset, write_tiny_config
 from mmengine.logging import HistoryBuffer
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-def train(config, work_dir, *extra):
-    cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), config,
-           '--work-dir', work_dir, *extra]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout + proc.stderr
 
 
 def test_resume_reproduces_the_uninterrupted_run(tmp_path):

@@ -16,6 +16,25 @@ train_pipeline = [
     dict(type='SparseRegionIgnore'),
     dict(type='PackLLDInputs'),
 ]
+# semi-supervised methods: weak teacher view, strong student view with GT
+# and region ignore
+semi_train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadLLDAnnotations'),
+    dict(type='MultiBranch',
+         branch_field=['teacher', 'student'],
+         teacher=[dict(type='Resize', scale=(288, 216), keep_ratio=True),
+                  dict(type='PackLLDInputs')],
+         student=[dict(type='Resize', scale=(288, 216), keep_ratio=True),
+                  dict(type='RandomFlip', prob=0.5),
+                  dict(type='Brightness', prob=0.5, min_mag=0.8,
+                       max_mag=1.2),
+                  dict(type='Contrast', prob=0.5, min_mag=0.8, max_mag=1.2),
+                  dict(type='SparseRegionIgnore'),
+                  dict(type='PackLLDInputs')]),
+]
+# the full labels of the training split (pseudo-label statistics only)
+full_train_ann = ann_root + 'trainval.json'
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(288, 216), keep_ratio=True),

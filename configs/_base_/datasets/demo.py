@@ -24,6 +24,27 @@ sparse_train_pipeline = [
     dict(type='SparseRegionIgnore'),
     dict(type='PackLLDInputs'),
 ]
+# semi-supervised methods (LLDSemiDetector): two views of each sparse field,
+# a weak one for the teacher and a strong one (flips, brightness/contrast)
+# with GT and region ignore for the student
+semi_train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadLLDAnnotations'),
+    dict(type='MultiBranch',
+         branch_field=['teacher', 'student'],
+         teacher=[dict(type='Resize', scale=(256, 256), keep_ratio=True),
+                  dict(type='PackLLDInputs')],
+         student=[dict(type='Resize', scale=(256, 256), keep_ratio=True),
+                  dict(type='RandomFlip', prob=0.5,
+                       direction=['horizontal', 'vertical']),
+                  dict(type='Brightness', prob=0.5, min_mag=0.8,
+                       max_mag=1.2),
+                  dict(type='Contrast', prob=0.5, min_mag=0.8, max_mag=1.2),
+                  dict(type='SparseRegionIgnore'),
+                  dict(type='PackLLDInputs')]),
+]
+# the hidden full labels of the sparse training split (for statistics only)
+full_train_ann = data_root + train_ann
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(256, 256), keep_ratio=True),

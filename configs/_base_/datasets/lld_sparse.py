@@ -13,6 +13,24 @@ train_pipeline = [
     dict(type='SparseRegionIgnore'),
     dict(type='PackLLDInputs'),
 ]
+# semi-supervised methods (LLDSemiDetector): a weak view for the teacher, a
+# strong one (flip, brightness/contrast) with GT and region ignore for the
+# student
+semi_train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadLLDAnnotations'),
+    dict(type='MultiBranch',
+         branch_field=['teacher', 'student'],
+         teacher=[dict(type='Resize', scale=(640, 640), keep_ratio=True),
+                  dict(type='PackLLDInputs')],
+         student=[dict(type='Resize', scale=(640, 640), keep_ratio=True),
+                  dict(type='RandomFlip', prob=0.5),
+                  dict(type='Brightness', prob=0.5, min_mag=0.8,
+                       max_mag=1.2),
+                  dict(type='Contrast', prob=0.5, min_mag=0.8, max_mag=1.2),
+                  dict(type='SparseRegionIgnore'),
+                  dict(type='PackLLDInputs')]),
+]
 train_dataloader = dict(
     dataset=dict(
         ann_file='Annotations/train_sparse.json',

@@ -1,3 +1,4 @@
 from .attr_dino_head import AssignmentLog, AttrDINOHead
+from .lld_rpn_head import LLDRPNHead
 
-__all__ = ['AttrDINOHead', 'AssignmentLog']
+__all__ = ['AttrDINOHead', 'AssignmentLog', 'LLDRPNHead']

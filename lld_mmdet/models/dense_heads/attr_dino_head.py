@@ -12,12 +12,14 @@ from torch import Tensor
 
 from ...datasets.schema import AttributeSchema
 from ..task_modules.assigners import region_covered_fraction
+from ..utils import gt_instance_weights, positive_weight_factors
 
 
 class AssignmentLog:
     """Wraps the head's Hungarian assigner and keeps the ``AssignResult`` of
     every ``assign`` call made while recording, so the attribute loss reuses
-    the matching of the box losses instead of running it again.
+    the matching of the box losses instead of running it again; ``last`` is
+    always the latest one (used for per-instance weights).
 
     ``DETRHead._get_targets_single`` calls the assigner but returns only the
     matched query indices, not which GT each query matched; this is the
@@ -27,9 +29,11 @@ class AssignmentLog:
     def __init__(self, assigner) -> None:
         self.assigner = assigner
         self.results: Optional[list] = None
+        self.last = None
 
     def assign(self, *args, **kwargs):
         result = self.assigner.assign(*args, **kwargs)
+        self.last = result
         if self.results is not None:
             self.results.append(result)
         return result
@@ -70,6 +74,12 @@ class AttrDINOHead(DINOHead):
     Matched queries, denoising queries and the loss normalisation are
     unchanged.
 
+    Per-instance weights. GT instances with a ``weights`` field (pseudo
+    labels of :class:`LLDSemiDetector`) scale the classification and box
+    weights of the queries matched to them (decoder layers and encoder
+    proposals), of their denoising queries (positive and negative) and of
+    their attribute loss.
+
     Args:
         attribute_schema (str | dict | AttributeSchema, optional): Must match
             the dataset's. Defaults to LLD's 7 attributes.
@@ -106,7 +116,7 @@ class AttrDINOHead(DINOHead):
         if self.with_attr:
             self.loss_attr = MODELS.build(loss_attr)
         self.attr_on_denoising = attr_on_denoising
-        if hasattr(self, 'assigner') and self.with_attr:
+        if hasattr(self, 'assigner'):
             self.assigner = AssignmentLog(self.assigner)
 
     def _init_layers(self) -> None:
@@ -187,23 +197,30 @@ class AttrDINOHead(DINOHead):
                 f'recorded {len(assignments)}')
         num_dn = dn_meta['num_denoising_queries'] if dn_meta else 0
         gt_attrs = [gt.attributes for gt in batch_gt_instances]
+        gt_weights = [
+            gt.weights if 'weights' in gt else all_layers_attr_preds.new_ones(
+                len(gt)) for gt in batch_gt_instances
+        ]
         for layer in range(num_layers):
-            preds, targets = [], []
+            preds, targets, weights = [], [], []
             for img in range(num_imgs):
                 assign = assignments[layer * num_imgs + img]
                 pos = torch.nonzero(assign.gt_inds > 0).squeeze(-1)
                 preds.append(all_layers_attr_preds[layer, img, num_dn + pos])
                 targets.append(gt_attrs[img][assign.gt_inds[pos] - 1])
+                weights.append(gt_weights[img][assign.gt_inds[pos] - 1])
                 if self.attr_on_denoising and num_dn:
                     dn_pos, dn_gt = self._dn_positives(
                         len(gt_attrs[img]), dn_meta,
                         all_layers_attr_preds.device)
                     preds.append(all_layers_attr_preds[layer, img, dn_pos])
                     targets.append(gt_attrs[img][dn_gt])
+                    weights.append(gt_weights[img][dn_gt])
             key = 'loss_attr' if layer == num_layers - 1 else \
                 f'd{layer}.loss_attr'
             loss_dict[key] = self.loss_attr(torch.cat(preds),
-                                            torch.cat(targets))
+                                            torch.cat(targets),
+                                            weight=torch.cat(weights))
         return loss_dict
 
     @staticmethod
@@ -256,14 +273,46 @@ class AttrDINOHead(DINOHead):
         """
         targets = super()._get_targets_single(cls_score, bbox_pred,
                                               gt_instances, img_meta)
+        labels, label_weights, bbox_targets, bbox_weights = targets[:4]
+        weights = gt_instance_weights(gt_instances)
+        if weights is not None:
+            # the assignment DETRHead._get_targets_single just made
+            gt_inds = self.assigner.last.gt_inds
+            pos = torch.nonzero(gt_inds > 0).squeeze(-1)
+            factors = positive_weight_factors(len(labels), pos,
+                                              gt_inds[pos] - 1, weights,
+                                              label_weights)
+            label_weights = label_weights * factors
+            bbox_weights = bbox_weights * factors[:, None]
         region = img_meta.get('valid_region')
-        if self.region_ignore is None or region is None:
+        if self.region_ignore is not None and region is not None:
+            outside = self.outside_region(bbox_pred, region, img_meta)
+            unmatched = labels == self.num_classes
+            label_weights = label_weights.masked_fill(unmatched & outside,
+                                                      0.0)
+        return (labels, label_weights, bbox_targets,
+                bbox_weights) + tuple(targets[4:])
+
+    def _get_dn_targets_single(self, gt_instances: InstanceData,
+                               img_meta: dict,
+                               dn_meta: Dict[str, int]) -> tuple:
+        """DINO's denoising targets of one image; with per-instance weights,
+        both denoising queries made from a GT box (its positive and its
+        negative of every group) are weighted by that box's weight."""
+        targets = super()._get_dn_targets_single(gt_instances, img_meta,
+                                                 dn_meta)
+        weights = gt_instance_weights(gt_instances)
+        if weights is None or len(weights) == 0:
             return targets
-        labels, label_weights = targets[0], targets[1]
-        outside = self.outside_region(bbox_pred, region, img_meta)
-        unmatched = labels == self.num_classes
-        label_weights = label_weights.masked_fill(unmatched & outside, 0.0)
-        return (labels, label_weights) + tuple(targets[2:])
+        labels, label_weights, bbox_targets, bbox_weights = targets[:4]
+        pos, gt = self._dn_positives(len(weights), dn_meta, labels.device)
+        group_size = dn_meta['num_denoising_queries'] // dn_meta[
+            'num_denoising_groups']
+        factors = positive_weight_factors(
+            len(labels), torch.cat([pos, pos + group_size // 2]),
+            torch.cat([gt, gt]), weights, label_weights)
+        return (labels, label_weights * factors, bbox_targets,
+                bbox_weights * factors[:, None]) + tuple(targets[4:])
 
     def outside_region(self, bbox_pred: Tensor, region,
                        img_meta: dict) -> Tensor:

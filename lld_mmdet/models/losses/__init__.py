@@ -1,3 +1,4 @@
 from .attribute_loss import AttributeLayout, AttributeLoss
+from .similarity_loss import CellSimilarityLoss
 
-__all__ = ['AttributeLoss', 'AttributeLayout']
+__all__ = ['AttributeLoss', 'AttributeLayout', 'CellSimilarityLoss']

@@ -11,6 +11,8 @@ from mmdet.utils import InstanceList, OptConfigType
 from mmengine.structures import InstanceData
 from torch import Tensor
 
+from ..utils import gt_instance_weights
+
 
 @MODELS.register_module()
 class AttrRoIHead(StandardRoIHead):
@@ -21,6 +23,9 @@ class AttrRoIHead(StandardRoIHead):
       sampling and is supervised with the attributes of the GT box each RoI
       was assigned to (``gt_instances.attributes``, -1 = not applicable).
       Loss key ``loss_attr``.
+    - Per-instance weights: GT instances with a ``weights`` field (pseudo
+      labels of :class:`LLDSemiDetector`) scale the classification,
+      regression and attribute weights of the RoIs assigned to them.
     - Prediction: it runs on the final (post-NMS) boxes and adds to each
       result ``attributes`` ((n, A, Vmax) per-attribute probabilities) and
       ``attribute_labels`` ((n, A) argmax), aligned with ``bboxes``.
@@ -64,7 +69,7 @@ class AttrRoIHead(StandardRoIHead):
             MODELS.build(attr_roi_extractor)
             if attr_roi_extractor is not None else None)
         self.predict_on_gt = predict_on_gt
-        self._batch_gt_attributes: Optional[List[Tensor]] = None
+        self._batch_gt_instances: Optional[InstanceList] = None
 
     # ------------------------------------------------------------- forward
     def _attr_forward(self, x: Tuple[Tensor], rois: Tensor) -> Tensor:
@@ -80,21 +85,29 @@ class AttrRoIHead(StandardRoIHead):
     def loss(self, x: Tuple[Tensor], rpn_results_list: InstanceList,
              batch_data_samples: SampleList) -> dict:
         # StandardRoIHead.loss hands bbox_loss the sampling results but not
-        # the GT instances, so the batch's GT attributes are kept here for
-        # the duration of the call.
-        if self.attr_head is None:
-            return super().loss(x, rpn_results_list, batch_data_samples)
-        self._batch_gt_attributes = [
-            sample.gt_instances.attributes for sample in batch_data_samples
+        # the GT instances (attributes, per-instance weights), so they are
+        # kept here for the duration of the call.
+        self._batch_gt_instances = [
+            sample.gt_instances for sample in batch_data_samples
         ]
         try:
             return super().loss(x, rpn_results_list, batch_data_samples)
         finally:
-            self._batch_gt_attributes = None
+            self._batch_gt_instances = None
 
     def bbox_loss(self, x: Tuple[Tensor],
                   sampling_results: List[SamplingResult]) -> dict:
-        bbox_results = super().bbox_loss(x, sampling_results)
+        """StandardRoIHead's box losses, with per-instance weights (a
+        positive RoI's classification and regression weights are multiplied
+        by ``gt_instances.weights`` of its GT, see :class:`LLDSemiDetector`),
+        the configured ``sample_normalizer`` and the attribute loss."""
+        gt_instances = self._batch_gt_instances or []
+        weights = [gt_instance_weights(gt) for gt in gt_instances]
+        if not any(w is not None for w in weights):
+            bbox_results = super().bbox_loss(x, sampling_results)
+        else:
+            bbox_results = self._weighted_bbox_loss(x, sampling_results,
+                                                    weights)
         if self.sample_normalizer == 'nominal':
             sampled = sum(len(res.priors) for res in sampling_results)
             nominal = len(sampling_results) * self.bbox_sampler.num
@@ -103,33 +116,63 @@ class AttrRoIHead(StandardRoIHead):
                 if key in bbox_results['loss_bbox']:
                     bbox_results['loss_bbox'][key] = \
                         bbox_results['loss_bbox'][key] * scale
-        if self._batch_gt_attributes is not None:
+        if self.attr_head is not None and gt_instances:
             bbox_results['loss_bbox'].update(
-                self.attr_loss(x, sampling_results,
-                               self._batch_gt_attributes))
+                self.attr_loss(x, sampling_results, gt_instances))
+        return bbox_results
+
+    def _weighted_bbox_loss(self, x: Tuple[Tensor],
+                            sampling_results: List[SamplingResult],
+                            batch_weights: List[Optional[Tensor]]) -> dict:
+        """``StandardRoIHead.bbox_loss`` with the targets' weights of each
+        positive RoI scaled by its GT's weight (the bbox head's
+        ``get_targets`` puts each image's positives first)."""
+        rois = bbox2roi([res.priors for res in sampling_results])
+        bbox_results = self._bbox_forward(x, rois)
+        labels, label_weights, bbox_targets, bbox_weights = \
+            self.bbox_head.get_targets(sampling_results, self.train_cfg)
+        factors = []
+        for res, weights in zip(sampling_results, batch_weights):
+            factor = label_weights.new_ones(len(res.priors))
+            if weights is not None and len(res.pos_inds):
+                factor[:len(res.pos_inds)] = weights[res.pos_assigned_gt_inds]
+            factors.append(factor)
+        factors = torch.cat(factors)
+        bbox_results['loss_bbox'] = self.bbox_head.loss(
+            bbox_results['cls_score'], bbox_results['bbox_pred'], rois,
+            labels, label_weights * factors, bbox_targets,
+            bbox_weights * factors[:, None])
         return bbox_results
 
     def attr_loss(self, x: Tuple[Tensor],
                   sampling_results: List[SamplingResult],
-                  batch_gt_attributes: List[Tensor]) -> dict:
+                  batch_gt_instances: InstanceList) -> dict:
         """Attribute loss on the positive RoIs.
 
         Args:
             x (tuple[Tensor]): Multi-level features.
             sampling_results (list[SamplingResult]): Of the bbox branch.
-            batch_gt_attributes (list[Tensor]): (m_i, A) GT attributes of
-                each image.
+            batch_gt_instances (list[InstanceData]): GT of each image:
+                ``attributes`` ((m_i, A), -1 = not applicable) and optional
+                ``weights`` ((m_i,)).
 
         Returns:
             dict: ``loss_attr``.
         """
         pos_rois = bbox2roi([res.pos_priors for res in sampling_results])
         targets = torch.cat([
-            gt_attrs[res.pos_assigned_gt_inds]
-            for gt_attrs, res in zip(batch_gt_attributes, sampling_results)
+            gt.attributes[res.pos_assigned_gt_inds]
+            for gt, res in zip(batch_gt_instances, sampling_results)
         ])
+        weight = None
+        if any('weights' in gt for gt in batch_gt_instances):
+            weight = torch.cat([
+                gt.weights[res.pos_assigned_gt_inds] if 'weights' in gt
+                else pos_rois.new_ones(len(res.pos_assigned_gt_inds))
+                for gt, res in zip(batch_gt_instances, sampling_results)
+            ])
         logits = self._attr_forward(x, pos_rois)
-        return dict(loss_attr=self.attr_head.loss(logits, targets))
+        return dict(loss_attr=self.attr_head.loss(logits, targets, weight))
 
     # ------------------------------------------------------------- predict
     def predict(self,

@@ -1,0 +1,133 @@
+"""How good would pseudo labels be at each score threshold? A trained
+detector predicts on the sparse training images of the demo set; its
+detections outside the annotated region (the pseudo-label candidates of
+LLDSemiDetector: same NMS, region and GT-overlap rules) are matched to the
+hidden full labels there (same class, IoU >= 0.5, one-to-one by score).
+
+    python benchmarks/pseudo_label_thresholds.py CONFIG CHECKPOINT [--name N]
+
+CONFIG is a semi config (its semi_train_cfg gives the candidate rules);
+CHECKPOINT any detector or semi checkpoint of the same detector (a plain
+detector checkpoint initialises the teacher). Writes
+benchmarks/results/pseudo_labels_<name>.md and .png: precision, recall and
+pseudo labels per image against the score threshold.
+"""
+import argparse
+import copy
+import os.path as osp
+
+import numpy as np
+import torch
+
+HERE = osp.dirname(osp.abspath(__file__))
+REPO = osp.dirname(HERE)
+THRESHOLDS = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--name', default='demo')
+    args = parser.parse_args()
+    from mmdet.registry import DATASETS, MODELS
+    from mmdet.structures.bbox import get_box_tensor
+    from mmdet.utils import register_all_modules
+    from mmengine.config import Config
+    from mmengine.dataset import pseudo_collate
+    from mmengine.runner import load_checkpoint
+
+    import lld_mmdet  # noqa: F401
+    from lld_mmdet.engine.hooks import PseudoLabelStatsHook
+    from lld_mmdet.evaluation.metrics import match_detections
+    register_all_modules()
+    torch.set_num_threads(2)
+    cfg = Config.fromfile(osp.join(REPO, args.config))
+    semi_cfg = copy.deepcopy(cfg.model)
+    semi_cfg.semi_train_cfg.update(score_thr=min(THRESHOLDS),
+                                   with_similarity=False, burn_in=0)
+    model = MODELS.build(semi_cfg)
+    load_checkpoint(model, osp.join(REPO, args.checkpoint),
+                    map_location='cpu', logger='silent')
+    model.eval()
+    ds_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
+    ds_cfg.data_root = osp.join(REPO, ds_cfg.data_root)
+    for t in ds_cfg.pipeline[-1]['student']:
+        if t['type'] == 'RandomFlip':
+            t['prob'] = 0.0
+    ds = DATASETS.build(ds_cfg)
+    hook_cfg = [h for h in cfg.custom_hooks
+                if h['type'] == 'PseudoLabelStatsHook'][0]
+    hook = PseudoLabelStatsHook(full_ann_file=osp.join(
+        REPO, hook_cfg['full_ann_file']))
+    hidden = hook.load_full_annotations(hook.full_ann_file,
+                                        ds.metainfo['classes'])
+    tp = {t: 0 for t in THRESHOLDS}
+    num = {t: 0 for t in THRESHOLDS}
+    hidden_outside = 0
+    images = 0
+    for start in range(0, len(ds), 4):
+        batch = pseudo_collate([ds[i] for i in range(start,
+                                                     min(start + 4, len(ds)))])
+        data = model.data_preprocessor(batch, True)
+        with torch.no_grad():
+            cands = model.teacher_candidates(
+                data['inputs']['teacher'], data['data_samples']['teacher'],
+                data['data_samples']['student'])
+        # the teacher's candidates minus those on a GT box, as in training
+        log = model._log_pseudo(data['data_samples']['student'], [
+            c[model._off_gt(c.bboxes, get_box_tensor(s.gt_instances.bboxes))]
+            for c, s in zip(cands, data['data_samples']['student'])
+        ], cands)
+        for entry in log:
+            if entry['region'] is None:
+                continue
+            images += 1
+            boxes, labels = hook.outside(
+                hidden[osp.basename(entry['img_path'])], entry['region'])
+            hidden_outside += len(boxes)
+            for t in THRESHOLDS:
+                keep = entry['scores'] >= t
+                det, _ = match_detections(entry['bboxes'][keep],
+                                          entry['scores'][keep],
+                                          entry['labels'][keep], boxes,
+                                          labels)
+                tp[t] += len(det)
+                num[t] += int(keep.sum())
+    rows = []
+    for t in THRESHOLDS:
+        precision = tp[t] / num[t] if num[t] else float('nan')
+        recall = tp[t] / hidden_outside if hidden_outside else float('nan')
+        rows.append((t, num[t] / max(images, 1), precision, recall))
+    lines = [
+        f'# Pseudo-label quality against the score threshold ({args.name})',
+        '', f'Command: `python benchmarks/pseudo_label_thresholds.py '
+        f'{args.config} {args.checkpoint} --name {args.name}`. '
+        f'{images} sparse training images, {hidden_outside} hidden cells '
+        'outside their regions. Candidates: the teacher rules of the config '
+        '(NMS, size, outside the region, off the GT).', '',
+        '| score >= | pseudo labels / image | precision | recall |',
+        '|---|---|---|---|'
+    ] + [f'| {t} | {n:.2f} | {p:.3f} | {r:.3f} |' for t, n, p, r in rows]
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(THRESHOLDS, [r[2] for r in rows], 'o-', label='precision')
+    ax.plot(THRESHOLDS, [r[3] for r in rows], 's-', label='recall')
+    ax.set_xlabel('teacher score threshold')
+    ax.set_ylim(0, 1)
+    ax.legend()
+    ax.set_title(f'pseudo labels outside the region ({args.name})')
+    fig.tight_layout()
+    png = f'pseudo_labels_{args.name}.png'
+    fig.savefig(osp.join(HERE, 'results', png), dpi=100)
+    lines += ['', f'![]({png})']
+    with open(osp.join(HERE, 'results', f'pseudo_labels_{args.name}.md'),
+              'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    print('\n'.join(lines))
+
+
+if __name__ == '__main__':
+    main()

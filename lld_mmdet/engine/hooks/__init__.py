@@ -1,0 +1,4 @@
+from .mean_teacher_hook import LLDMeanTeacherHook
+from .pseudo_label_stats_hook import PseudoLabelStatsHook
+
+__all__ = ['LLDMeanTeacherHook', 'PseudoLabelStatsHook']

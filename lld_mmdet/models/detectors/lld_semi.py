@@ -1,0 +1,466 @@
+"""Teacher-student training on sparsely annotated fields of view."""
+import copy
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+import torch
+from mmcv.ops import batched_nms, roi_align
+from mmdet.models.detectors import BaseDetector, SemiBaseDetector
+from mmdet.registry import MODELS
+from mmdet.structures import DetDataSample, SampleList
+from mmdet.structures.bbox import (BaseBoxes, bbox_overlaps, bbox_project,
+                                   get_box_tensor)
+from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmengine.logging import MessageHub
+from mmengine.structures import InstanceData
+from torch import Tensor
+
+from ...datasets.transforms.region import project_region
+from ..task_modules.assigners import region_covered_fraction
+
+#: Pseudo-label and similarity constants per preset (``semi_train_cfg``
+#: ``preset``); keys given in ``semi_train_cfg`` override them.
+#: ``faster_rcnn`` / ``dino``: the project's defaults (softmax scores of
+#: Faster R-CNN are higher than DINO's sigmoid focal scores, hence the
+#: thresholds). ``sla_det``: the constants of the paper's code
+#: (lld_facts.md): score > 0.95, class-agnostic NMS IoU 0.2, max 300,
+#: area > 10 px^2, dropped if it overlaps a GT box by more than 100 px^2,
+#: weight 0.1; similarity on (0.6, 0.95], 4x4 RoIAlign of the stride-8 map,
+#: pairs with IoU < 0.3, margin 0.05, weight 0.1.
+SEMI_PRESETS: Dict[str, dict] = dict(
+    faster_rcnn=dict(
+        score_thr=0.9,
+        nms_iou_thr=0.5,
+        max_per_img=100,
+        min_size=4.0,
+        min_area=0.0,
+        region_iof_thr=0.5,
+        gt_overlap_mode='iou',
+        gt_overlap_thr=0.0,
+        pseudo_weight=0.1,
+        attr_score_thr=0.9,
+        similarity=dict(score_range=(0.6, 0.9), margin=0.05, loss_weight=0.1,
+                        pair_iou_thr=0.3, feat_stride=8, roi_size=4,
+                        max_per_img=50, end=None)),
+    dino=dict(
+        score_thr=0.5,
+        nms_iou_thr=0.5,
+        max_per_img=100,
+        min_size=4.0,
+        min_area=0.0,
+        region_iof_thr=0.5,
+        gt_overlap_mode='iou',
+        gt_overlap_thr=0.0,
+        pseudo_weight=0.1,
+        attr_score_thr=0.9,
+        similarity=dict(score_range=(0.3, 0.5), margin=0.05, loss_weight=0.1,
+                        pair_iou_thr=0.3, feat_stride=8, roi_size=4,
+                        max_per_img=50, end=None)),
+    sla_det=dict(
+        score_thr=0.95,
+        nms_iou_thr=0.2,
+        max_per_img=300,
+        min_size=0.0,
+        min_area=10.0,
+        region_iof_thr=0.5,
+        gt_overlap_mode='area',
+        gt_overlap_thr=100.0,
+        pseudo_weight=0.1,
+        attr_score_thr=0.95,
+        similarity=dict(score_range=(0.6, 0.95), margin=0.05,
+                        loss_weight=0.1, pair_iou_thr=0.3, feat_stride=8,
+                        roi_size=4, max_per_img=300, end=None)),
+)
+
+_SWITCHES = dict(preset='faster_rcnn', burn_in=0, by_epoch=True,
+                 with_pseudo=True, with_similarity=False,
+                 pseudo_attributes=False)
+
+
+def resolve_semi_train_cfg(cfg: Optional[dict]) -> dict:
+    """``semi_train_cfg`` with its preset filled in; unknown keys raise."""
+    cfg = dict(cfg or {})
+    preset = cfg.get('preset', _SWITCHES['preset'])
+    if preset not in SEMI_PRESETS:
+        raise ValueError(f'semi_train_cfg.preset must be one of '
+                         f'{sorted(SEMI_PRESETS)}, got {preset!r}')
+    out = copy.deepcopy({**_SWITCHES, **SEMI_PRESETS[preset]})
+    for key, value in cfg.items():
+        if key not in out:
+            raise KeyError(f'unknown semi_train_cfg key {key!r}; valid keys: '
+                           f'{sorted(out)}')
+        if key == 'similarity':
+            unknown = set(value or {}) - set(out['similarity'])
+            if unknown:
+                raise KeyError(
+                    f'unknown semi_train_cfg.similarity keys '
+                    f'{sorted(unknown)}; valid: {sorted(out["similarity"])}')
+            out['similarity'].update(value or {})
+        else:
+            out[key] = value
+    if out['gt_overlap_mode'] not in ('iou', 'area'):
+        raise ValueError("semi_train_cfg.gt_overlap_mode must be 'iou' or "
+                         f"'area', got {out['gt_overlap_mode']!r}")
+    return out
+
+
+def in_burn_in(semi_train_cfg: dict, epoch: int, iteration: int) -> bool:
+    """Whether training is still in the supervised burn-in: the first
+    ``burn_in`` epochs (``by_epoch``) or iterations (0-based counters)."""
+    progress = epoch if semi_train_cfg.get('by_epoch', True) else iteration
+    return progress < semi_train_cfg.get('burn_in', 0)
+
+
+@MODELS.register_module()
+class LLDSemiDetector(SemiBaseDetector):
+    """Mean-teacher wrapper for sparsely annotated images (Faster R-CNN or
+    DINO with the project's heads).
+
+    One training step, per image of the batch (two views of the same field:
+    ``teacher`` = weak augmentation, ``student`` = strong, with GT and region):
+
+    1. The teacher (EMA of the student, :class:`LLDMeanTeacherHook`; never
+       trained by gradients) predicts on the teacher view.
+    2. Its detections are filtered: class-agnostic NMS (``nms_iou_thr``),
+       ``max_per_img``, mapped into the student view with the two views'
+       homography matrices (original -> view), at least ``min_size`` wide
+       and high and ``min_area`` in student pixels, less than
+       ``region_iof_thr`` of the box inside the annotated region, and not
+       overlapping a GT box (``gt_overlap_mode`` ``'iou'``: IoU >
+       ``gt_overlap_thr`` drops it; ``'area'``: intersection > that many
+       px^2). Images without a region (fully annotated) get none.
+    3. Those scoring >= ``score_thr`` become pseudo labels: appended to the
+       student's ``gt_instances`` with ``weights`` = ``pseudo_weight`` (GT:
+       1), and attributes -1 (not applicable) unless ``pseudo_attributes``
+       (then each attribute's teacher argmax if its probability >=
+       ``attr_score_thr``). The heads scale each positive's loss weights by
+       its GT's weight (:class:`LLDRPNHead`, :class:`AttrRoIHead`,
+       :class:`AttrDINOHead`); the region-ignore modules still apply, so
+       anything outside the region that is not a pseudo label stays ignored.
+    4. The student runs ONE forward/loss pass on the merged targets.
+    5. With ``with_similarity`` (until ``similarity['end']``), the detections
+       scoring in ``similarity['score_range']`` (lo, hi] outside the region
+       are pooled (``roi_size`` RoIAlign, averaged) from the student's neck
+       map of stride ``feat_stride`` - captured during the same forward pass
+       - and pulled towards same-class GT cells of the batch, pushed from
+       other-class ones (:class:`CellSimilarityLoss`, key ``loss_sim``);
+       pairs within an image need IoU < ``pair_iou_thr``.
+
+    During the first ``burn_in`` epochs/iterations the student trains on the
+    GT alone (the teacher is not run; the EMA hook copies the student).
+
+    ``semi_train_cfg`` keys: ``preset`` (``'faster_rcnn'`` default,
+    ``'dino'`` or ``'sla_det'``, see :data:`SEMI_PRESETS`) fills in the
+    thresholds above; ``burn_in``, ``by_epoch``, ``with_pseudo``,
+    ``with_similarity``, ``pseudo_attributes`` are switches. ``semi_test_cfg``:
+    ``predict_on`` (``'teacher'`` default, or ``'student'``).
+
+    After each step ``pseudo_log`` holds, per image, the pseudo labels in
+    original-image pixels (for :class:`PseudoLabelStatsHook`).
+
+    Args:
+        detector (dict): Config of the detector; student and teacher are
+            built from separate deep copies (DINO's constructor mutates its
+            config).
+        semi_train_cfg (dict, optional): See above.
+        semi_test_cfg (dict, optional): See above.
+        data_preprocessor (dict, optional): Usually a
+            ``MultiBranchDataPreprocessor`` around the detector's.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 detector: ConfigType,
+                 semi_train_cfg: OptConfigType = None,
+                 semi_test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        # SemiBaseDetector.__init__ would build both models from the same
+        # dict, which DINO's constructor mutates.
+        BaseDetector.__init__(
+            self, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.student = MODELS.build(copy.deepcopy(detector))
+        self.teacher = MODELS.build(copy.deepcopy(detector))
+        self.semi_train_cfg = resolve_semi_train_cfg(semi_train_cfg)
+        self.semi_test_cfg = {'predict_on': 'teacher',
+                              **dict(semi_test_cfg or {})}
+        sim = self.semi_train_cfg['similarity']
+        self.similarity_loss = MODELS.build(
+            dict(type='CellSimilarityLoss', margin=sim['margin'],
+                 loss_weight=sim['loss_weight']))
+        self.freeze(self.teacher)
+        self.pseudo_log: Optional[List[dict]] = None
+
+    # ------------------------------------------------------------ schedule
+    @staticmethod
+    def _progress() -> Tuple[int, int]:
+        hub = MessageHub.get_current_instance()
+        return hub.get_info('epoch', 0) or 0, hub.get_info('iter', 0) or 0
+
+    def similarity_active(self) -> bool:
+        """Whether the similarity loss is on at the current step."""
+        cfg = self.semi_train_cfg
+        if not cfg['with_similarity']:
+            return False
+        end = cfg['similarity']['end']
+        if end is None:
+            return True
+        epoch, iteration = self._progress()
+        return (epoch if cfg['by_epoch'] else iteration) < end
+
+    # ---------------------------------------------------------------- loss
+    def loss(self, multi_batch_inputs: Dict[str, Tensor],
+             multi_batch_data_samples: Dict[str, SampleList]) -> dict:
+        """Losses of one step.
+
+        Args:
+            multi_batch_inputs (dict[str, Tensor]): ``'teacher'`` and
+                ``'student'`` image batches (N, 3, H, W) of the same fields.
+            multi_batch_data_samples (dict[str, list[DetDataSample]]): Their
+                samples; the student's carry GT (view pixels), meta
+                ``annotated_region`` (view pixels; None = fully annotated)
+                and both carry ``homography_matrix`` (original -> view).
+        """
+        inputs = multi_batch_inputs['student']
+        samples = multi_batch_data_samples['student']
+        cfg = self.semi_train_cfg
+        use_sim = self.similarity_active()
+        if in_burn_in(cfg, *self._progress()) or not (cfg['with_pseudo']
+                                                       or use_sim):
+            self.pseudo_log = None
+            return self.student.loss(inputs, samples)
+
+        candidates = self.teacher_candidates(
+            multi_batch_inputs['teacher'],
+            multi_batch_data_samples['teacher'], samples)
+        gt_boxes = [get_box_tensor(s.gt_instances.bboxes) for s in samples]
+        gt_labels = [s.gt_instances.labels for s in samples]
+        pseudo, uncertain = [], []
+        for cand, boxes in zip(candidates, gt_boxes):
+            pseudo.append(cand[(cand.scores >= cfg['score_thr'])
+                               & self._off_gt(cand.bboxes, boxes)]
+                          if cfg['with_pseudo'] else cand[:0])
+            lo, hi = cfg['similarity']['score_range']
+            unc = cand[(cand.scores > lo) & (cand.scores <= hi)]
+            uncertain.append(unc[:cfg['similarity']['max_per_img']])
+        if cfg['with_pseudo']:
+            for sample, pl in zip(samples, pseudo):
+                sample.gt_instances = self.merge_pseudo_instances(
+                    sample.gt_instances, pl)
+        self.pseudo_log = self._log_pseudo(samples, pseudo, uncertain)
+
+        if not use_sim:
+            return self.student.loss(inputs, samples)
+        feats = {}
+        module = (self.student.neck
+                  if self.student.with_neck else self.student.backbone)
+        handle = module.register_forward_hook(
+            lambda _m, _i, out: feats.setdefault('maps', out))
+        try:
+            losses = self.student.loss(inputs, samples)
+        finally:
+            handle.remove()
+        losses['loss_sim'] = self.similarity(feats['maps'], inputs.shape,
+                                             uncertain, gt_boxes, gt_labels)
+        return losses
+
+    @torch.no_grad()
+    def teacher_candidates(self, teacher_inputs: Tensor,
+                           teacher_samples: SampleList,
+                           student_samples: SampleList) -> List[InstanceData]:
+        """Teacher detections that may become pseudo labels or similarity
+        queries, in student-view pixels, best first.
+
+        Returns:
+            list[InstanceData]: Per image ``bboxes`` ((n, 4) x1y1x2y2 student
+            view), ``scores``, ``labels`` and, if the teacher predicts them,
+            ``attributes`` ((n, A, Vmax) probabilities). Filtered by NMS,
+            ``max_per_img``, size and region, not yet by score or GT overlap.
+        """
+        cfg = self.semi_train_cfg
+        self.teacher.eval()
+        bare = [DetDataSample(metainfo=s.metainfo) for s in teacher_samples]
+        results = self.teacher.predict(teacher_inputs, bare, rescale=False)
+        lowest = min(cfg['score_thr'], cfg['similarity']['score_range'][0])
+        out = []
+        for res, t_sample, s_sample in zip(results, teacher_samples,
+                                           student_samples):
+            res = res.pred_instances
+            res = res[res.scores > lowest] if lowest > 0 else res
+            region = s_sample.metainfo.get('annotated_region')
+            if region is None or len(res) == 0:
+                out.append(self._empty_candidates(res))
+                continue
+            boxes = get_box_tensor(res.bboxes)
+            if cfg['nms_iou_thr'] is not None and len(res):
+                _, keep = batched_nms(
+                    boxes, res.scores, res.labels,
+                    dict(type='nms', iou_threshold=cfg['nms_iou_thr']),
+                    class_agnostic=True)
+                res = res[keep]
+            else:
+                res = res[res.scores.argsort(descending=True)]
+            res = res[:cfg['max_per_img']]
+            to_student = torch.as_tensor(
+                np.asarray(s_sample.homography_matrix, dtype=np.float64)
+                @ np.linalg.inv(t_sample.homography_matrix),
+                dtype=torch.float32, device=teacher_inputs.device)
+            boxes = bbox_project(
+                get_box_tensor(res.bboxes), to_student,
+                s_sample.metainfo['img_shape'])
+            wh = boxes[:, 2:] - boxes[:, :2]
+            keep = (wh >= cfg['min_size']).all(1) & (
+                wh.prod(1) > cfg['min_area'])
+            region = torch.as_tensor(region, dtype=boxes.dtype,
+                                     device=boxes.device)
+            keep &= region_covered_fraction(boxes,
+                                            region) < cfg['region_iof_thr']
+            cand = InstanceData(bboxes=boxes[keep], scores=res.scores[keep],
+                                labels=res.labels[keep])
+            if 'attributes' in res:
+                cand.attributes = res.attributes[keep]
+            out.append(cand)
+        return out
+
+    @staticmethod
+    def _empty_candidates(res: InstanceData) -> InstanceData:
+        cand = InstanceData(
+            bboxes=get_box_tensor(res.bboxes)[:0].reshape(0, 4),
+            scores=res.scores[:0], labels=res.labels[:0])
+        if 'attributes' in res:
+            cand.attributes = res.attributes[:0]
+        return cand
+
+    def _off_gt(self, boxes: Tensor, gt_boxes: Tensor) -> Tensor:
+        """(n,) bool: the boxes that do not overlap any GT box by the
+        configured rule."""
+        if len(gt_boxes) == 0 or len(boxes) == 0:
+            return boxes.new_ones(len(boxes), dtype=torch.bool)
+        thr = self.semi_train_cfg['gt_overlap_thr']
+        if self.semi_train_cfg['gt_overlap_mode'] == 'iou':
+            overlap = bbox_overlaps(boxes, gt_boxes)
+        else:
+            lt = torch.maximum(boxes[:, None, :2], gt_boxes[None, :, :2])
+            rb = torch.minimum(boxes[:, None, 2:], gt_boxes[None, :, 2:])
+            overlap = (rb - lt).clamp(min=0).prod(-1)
+        return (overlap <= thr).all(1)
+
+    def merge_pseudo_instances(self, gt: InstanceData,
+                               pseudo: InstanceData) -> InstanceData:
+        """GT followed by pseudo labels, with ``weights`` (GT's own or 1;
+        ``pseudo_weight`` for pseudo labels) and, when the GT has
+        attributes, pseudo attributes (-1 unless ``pseudo_attributes``).
+
+        Args:
+            gt (InstanceData): Student-view GT (``bboxes``, ``labels``,
+                optional ``attributes`` (m, A), optional ``weights``).
+            pseudo (InstanceData): From :meth:`teacher_candidates`.
+        """
+        known = {'bboxes', 'labels', 'attributes', 'weights'}
+        extra = set(gt.keys()) - known
+        if extra:
+            raise KeyError(f'gt_instances fields {sorted(extra)} cannot be '
+                           'filled for pseudo labels')
+        cfg = self.semi_train_cfg
+        n = len(pseudo)
+        bboxes = gt.bboxes
+        if isinstance(bboxes, BaseBoxes):
+            merged_boxes = bboxes.cat([bboxes, type(bboxes)(pseudo.bboxes)])
+        else:
+            merged_boxes = torch.cat([bboxes, pseudo.bboxes])
+        gt_weights = gt.weights if 'weights' in gt else \
+            pseudo.scores.new_ones(len(gt))
+        merged = InstanceData(
+            bboxes=merged_boxes,
+            labels=torch.cat([gt.labels, pseudo.labels.to(gt.labels.dtype)]),
+            weights=torch.cat([
+                gt_weights.to(pseudo.scores.dtype),
+                pseudo.scores.new_full((n, ), cfg['pseudo_weight'])
+            ]))
+        if 'attributes' in gt:
+            attrs = gt.attributes.new_full((n, gt.attributes.shape[1]), -1)
+            if cfg['pseudo_attributes'] and 'attributes' in pseudo and n:
+                conf, value = pseudo.attributes.max(-1)
+                attrs = torch.where(conf >= cfg['attr_score_thr'], value,
+                                    attrs)
+            merged.attributes = torch.cat([gt.attributes, attrs])
+        return merged
+
+    def similarity(self, maps: Tuple[Tensor], input_shape: torch.Size,
+                   uncertain: List[InstanceData], gt_boxes: List[Tensor],
+                   gt_labels: List[Tensor]) -> Tensor:
+        """Similarity loss of the uncertain detections against the batch's
+        GT cells, on the student's neck map of stride ``feat_stride``.
+
+        Args:
+            maps (tuple[Tensor]): Student neck outputs, (N, C, H_l, W_l).
+            input_shape (torch.Size): (N, 3, H, W) of the student input.
+            uncertain (list[InstanceData]): Per image, student-view boxes
+                and teacher labels.
+            gt_boxes (list[Tensor]): Per image (m, 4) student-view GT boxes.
+            gt_labels (list[Tensor]): Per image (m,) their classes.
+        """
+        sim_cfg = self.semi_train_cfg['similarity']
+        maps = maps if isinstance(maps, (tuple, list)) else (maps, )
+        strides = [input_shape[-1] / m.shape[-1] for m in maps]
+        level = min(range(len(maps)),
+                    key=lambda i: abs(strides[i] - sim_cfg['feat_stride']))
+        if abs(strides[level] - sim_cfg['feat_stride']) > 0.5:
+            raise ValueError(
+                f"no neck output of stride {sim_cfg['feat_stride']} for the "
+                f'similarity loss; strides are {[round(s, 2) for s in strides]}'
+            )
+        fmap = maps[level]
+
+        def pooled(boxes_list):
+            rois = torch.cat([
+                torch.cat([b.new_full((len(b), 1), i), b], 1)
+                for i, b in enumerate(boxes_list)
+            ])
+            if len(rois) == 0:
+                return fmap.new_zeros((0, fmap.shape[1]))
+            feats = roi_align(fmap, rois, sim_cfg['roi_size'],
+                              1.0 / strides[level], 0, 'avg', True)
+            return feats.mean((2, 3))
+
+        q_boxes = [u.bboxes for u in uncertain]
+        q_feats, k_feats = pooled(q_boxes), pooled(gt_boxes)
+        q_img = torch.cat([
+            torch.full((len(b), ), i, device=fmap.device)
+            for i, b in enumerate(q_boxes)
+        ])
+        k_img = torch.cat([
+            torch.full((len(b), ), i, device=fmap.device)
+            for i, b in enumerate(gt_boxes)
+        ])
+        pair = q_img[:, None] != k_img[None, :]
+        if len(q_feats) and len(k_feats):
+            iou = bbox_overlaps(torch.cat(q_boxes), torch.cat(gt_boxes))
+            pair |= iou < sim_cfg['pair_iou_thr']
+        return self.similarity_loss(
+            q_feats, torch.cat([u.labels for u in uncertain]), k_feats,
+            torch.cat(gt_labels), pair)
+
+    def _log_pseudo(self, samples: SampleList, pseudo: List[InstanceData],
+                    uncertain: List[InstanceData]) -> List[dict]:
+        """Pseudo labels of the step in original-image pixels (numpy)."""
+        log = []
+        for sample, pl, unc in zip(samples, pseudo, uncertain):
+            to_orig = np.linalg.inv(
+                np.asarray(sample.homography_matrix, dtype=np.float64))
+            boxes = bbox_project(pl.bboxes.detach().cpu().double(),
+                                 torch.from_numpy(to_orig),
+                                 sample.ori_shape).numpy()
+            region = sample.metainfo.get('annotated_region')
+            if region is not None:
+                region = project_region(region, to_orig, sample.ori_shape)
+            log.append(
+                dict(
+                    img_id=sample.metainfo.get('img_id'),
+                    img_path=sample.metainfo.get('img_path'),
+                    bboxes=boxes,
+                    labels=pl.labels.cpu().numpy(),
+                    scores=pl.scores.detach().cpu().numpy(),
+                    num_uncertain=len(unc),
+                    region=region))
+        return log

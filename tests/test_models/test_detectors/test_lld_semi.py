@@ -1,0 +1,410 @@
+"""LLDSemiDetector: pseudo-label selection, per-instance weights, the frozen
+EMA teacher, and whole training runs (train, evaluate, resume)."""
+import copy
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from conftest import (build_tiny_model, run_train_tool, tiny_coco,
+                      write_dataset, write_tiny_config)
+from mmdet.structures import DetDataSample
+from mmdet.structures.bbox import get_box_tensor
+from mmengine.structures import InstanceData
+
+from lld_mmdet.models.detectors.lld_semi import (SEMI_PRESETS,
+                                                 resolve_semi_train_cfg)
+
+REGION = [10, 8, 42, 40]  # image b.png (64x48) of tiny_coco
+GT = [12, 10, 22, 20]  # its one cell, class 7
+
+
+def semi_batch(root, indices=(1, ), flip=1.0):
+    """A collated two-view batch of the tiny dataset; the student view is
+    flipped horizontally with probability ``flip``."""
+    from mmdet.registry import DATASETS
+    pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadLLDAnnotations'),
+        dict(type='MultiBranch',
+             branch_field=['teacher', 'student'],
+             teacher=[dict(type='Resize', scale=(64, 64), keep_ratio=True),
+                      dict(type='PackLLDInputs')],
+             student=[dict(type='Resize', scale=(64, 64), keep_ratio=True),
+                      dict(type='RandomFlip', prob=flip,
+                           direction='horizontal'),
+                      dict(type='SparseRegionIgnore'),
+                      dict(type='PackLLDInputs')]),
+    ]
+    ds = DATASETS.build(dict(
+        type='LLDDataset', data_root=str(root), ann_file='ann.json',
+        data_prefix=dict(img=''), filter_cfg=dict(filter_empty_gt=False),
+        pipeline=pipeline))
+    items = [ds[i] for i in indices]
+    return dict(
+        inputs={b: [it['inputs'][b] for it in items]
+                for b in ('teacher', 'student')},
+        data_samples={b: [it['data_samples'][b] for it in items]
+                      for b in ('teacher', 'student')})
+
+
+def fake_teacher(model, boxes, scores, labels, attributes=None):
+    """Make the teacher 'predict' fixed detections (teacher-view pixels)."""
+
+    def predict(inputs, samples, rescale=False):
+        assert not rescale
+        out = []
+        for sample in samples:
+            # the teacher gets bare samples: no GT to predict on
+            assert 'gt_instances' not in sample
+            res = DetDataSample(metainfo=sample.metainfo)
+            res.pred_instances = InstanceData(
+                bboxes=torch.tensor(boxes, dtype=torch.float32).reshape(
+                    -1, 4),
+                scores=torch.tensor(scores, dtype=torch.float32),
+                labels=torch.tensor(labels, dtype=torch.long))
+            if attributes is not None:
+                res.pred_instances.attributes = attributes
+            out.append(res)
+        return out
+
+    model.teacher.predict = predict
+
+
+def semi_model(**semi_train_cfg):
+    cfg = dict(preset='faster_rcnn', with_similarity=False)
+    cfg.update(semi_train_cfg)
+    torch.manual_seed(0)
+    model = build_tiny_model('tiny_faster_rcnn_semi')
+    model.semi_train_cfg = resolve_semi_train_cfg(cfg)
+    model.train()
+    return model
+
+
+def run_loss(model, batch):
+    data = model.data_preprocessor(copy.deepcopy(batch), True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    return losses, data['data_samples']['student']
+
+
+# crafted teacher detections in teacher-view pixels (= original pixels here)
+CANDIDATES = dict(
+    boxes=[
+        [44, 10, 54, 20],  # 0: outside the region, confident -> pseudo
+        [45, 10, 55, 20],  # 1: duplicate of 0 (class-agnostic NMS)
+        [20, 20, 30, 30],  # 2: inside the region
+        [2, 0, 14, 12],  # 3: mostly outside, but touches the GT cell
+        [46, 30, 56, 40],  # 4: outside, uncertain -> similarity query
+        [50, 2, 51, 3],  # 5: outside, confident, 1x1 px (too small)
+        [0, 30, 9, 40],  # 6: outside, below every threshold
+    ],
+    scores=[0.97, 0.96, 0.99, 0.98, 0.7, 0.99, 0.3],
+    labels=[3, 5, 3, 3, 3, 3, 3])
+
+
+def test_pseudo_labels_only_outside_the_region_and_off_the_gt(tmp_path):
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, flip=1.0)
+    model = semi_model()
+    fake_teacher(model, **CANDIDATES)
+    _, samples = run_loss(model, batch)
+    gt = samples[0].gt_instances
+    boxes = get_box_tensor(gt.bboxes)
+    # GT first (flipped: x -> 64 - x), then the one pseudo label (box 0)
+    torch.testing.assert_close(
+        boxes, torch.tensor([[64. - 22, 10, 64 - 12, 20], [10, 10, 20, 20]]))
+    assert gt.labels.tolist() == [7, 3]
+    torch.testing.assert_close(gt.weights, torch.tensor([1.0, 0.1]))
+    assert gt.attributes[1].tolist() == [-1] * 7  # pseudo: not applicable
+    assert gt.attributes[0].tolist() != [-1] * 7
+    # the log is in original pixels, with the region
+    (entry, ) = model.pseudo_log
+    np.testing.assert_allclose(entry['bboxes'], [[44, 10, 54, 20]])
+    np.testing.assert_allclose(entry['region'], REGION)
+    assert entry['num_uncertain'] == 1  # box 4
+
+
+def test_paper_preset_uses_an_overlap_area_and_the_regions_rule(tmp_path):
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, flip=0.0)
+    # sla_det: box 3 overlaps the GT by 4 px^2 (< 100) and is kept; box 1 is
+    # still suppressed (NMS IoU 0.2)
+    model = semi_model(preset='sla_det')
+    fake_teacher(model, **CANDIDATES)
+    _, samples = run_loss(model, batch)
+    boxes = get_box_tensor(samples[0].gt_instances.bboxes)
+    # by score: box 3 (0.98), box 0 (0.97)
+    torch.testing.assert_close(
+        boxes[1:], torch.tensor([[2., 0, 14, 12], [44, 10, 54, 20]]))
+
+
+def test_fully_annotated_images_get_no_pseudo_labels(tmp_path):
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, indices=(0, ), flip=0.0)  # a.png: no region
+    model = semi_model()
+    fake_teacher(model, **CANDIDATES)
+    _, samples = run_loss(model, batch)
+    gt = samples[0].gt_instances
+    assert len(gt) == 3 and gt.weights.tolist() == [1.0] * 3
+
+
+def test_pseudo_attributes_above_their_threshold(tmp_path):
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, flip=0.0)
+    model = semi_model(pseudo_attributes=True, attr_score_thr=0.6)
+    probs = torch.full((1, 7, 2), 0.5)  # unsure -> not applicable
+    probs[0, 2] = torch.tensor([0.1, 0.9])  # sure: value 1
+    fake_teacher(model, [[44, 10, 54, 20]], [0.97], [3], attributes=probs)
+    _, samples = run_loss(model, batch)
+    assert samples[0].gt_instances.attributes[1].tolist() == [
+        -1, -1, 1, -1, -1, -1, -1
+    ]
+
+
+def test_no_pseudo_label_gives_finite_losses_and_a_frozen_teacher(tmp_path):
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, indices=(1, 2), flip=0.5)
+    model = semi_model(with_similarity=True)
+    fake_teacher(model, [], [], [])
+    before = copy.deepcopy(model.teacher.state_dict())
+    losses, _ = run_loss(model, batch)
+    total, _ = model.parse_losses(losses)
+    assert torch.isfinite(total)
+    assert losses['loss_sim'] == 0
+    total.backward()
+    assert all(not p.requires_grad and p.grad is None
+               for p in model.teacher.parameters())
+    assert any(p.grad is not None and p.grad.abs().sum() > 0
+               for p in model.student.parameters())
+    for key, value in model.teacher.state_dict().items():
+        torch.testing.assert_close(value, before[key], msg=key)
+
+
+def test_real_teacher_predicts_without_gradients(tmp_path):
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, indices=(1, 2))
+    model = semi_model(score_thr=0.0, min_size=1.0, with_similarity=True,
+                       similarity=dict(score_range=(0.0, 1.0)))
+    losses, samples = run_loss(model, batch)
+    assert len(samples[0].gt_instances) > 1  # pseudo labels were made
+    assert not model.teacher.training
+    total, _ = model.parse_losses(losses)
+    total.backward()
+    assert all(p.grad is None for p in model.teacher.parameters())
+
+
+def test_similarity_features_come_from_the_students_single_pass(tmp_path):
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, indices=(0, 1), flip=0.0)
+    model = semi_model(with_similarity=True,
+                       similarity=dict(score_range=(0.5, 0.99)))
+    # an uncertain detection of class 0 outside b.png's region; a.png has
+    # GT cells of class 0 (same) and 1, 13 (other)
+    fake_teacher(model, [[44, 24, 56, 36]], [0.8], [0])
+    calls = []
+    original = model.student.extract_feat
+    model.student.extract_feat = lambda x: calls.append(1) or original(x)
+    losses, _ = run_loss(model, batch)
+    assert len(calls) == 1  # one student pass for all losses
+    assert losses['loss_sim'].requires_grad
+    assert losses['loss_sim'] > 0  # random features: triplets violated
+
+
+def test_similarity_loss_stops_after_its_end(tmp_path):
+    from mmengine.logging import MessageHub
+    write_dataset(tmp_path, tiny_coco())
+    model = semi_model(with_similarity=True, similarity=dict(end=3))
+    hub = MessageHub.get_current_instance()
+    hub.update_info('epoch', 2)
+    assert model.similarity_active()
+    hub.update_info('epoch', 3)
+    assert not model.similarity_active()
+    hub.update_info('epoch', 0)
+
+
+def test_burn_in_trains_the_student_on_gt_only(tmp_path):
+    from mmengine.logging import MessageHub
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, flip=0.0)
+    model = semi_model(burn_in=1)
+    fake_teacher(model, **CANDIDATES)
+    hub = MessageHub.get_current_instance()
+    hub.update_info('epoch', 0)
+    _, samples = run_loss(model, batch)
+    assert len(samples[0].gt_instances) == 1 and model.pseudo_log is None
+    hub.update_info('epoch', 1)
+    _, samples = run_loss(model, batch)
+    assert len(samples[0].gt_instances) == 2
+    hub.update_info('epoch', 0)
+
+
+def test_semi_train_cfg_presets_and_typos():
+    cfg = resolve_semi_train_cfg(dict(preset='sla_det', burn_in=3))
+    assert cfg['score_thr'] == 0.95 and cfg['nms_iou_thr'] == 0.2
+    assert cfg['gt_overlap_mode'] == 'area' and cfg['gt_overlap_thr'] == 100
+    assert cfg['similarity']['score_range'] == (0.6, 0.95)
+    assert cfg['similarity']['margin'] == 0.05 and cfg['burn_in'] == 3
+    assert resolve_semi_train_cfg(dict(preset='dino'))['score_thr'] < \
+        SEMI_PRESETS['faster_rcnn']['score_thr']
+    with pytest.raises(KeyError, match='score_thrs'):
+        resolve_semi_train_cfg(dict(score_thrs=0.5))
+    with pytest.raises(KeyError, match='margins'):
+        resolve_semi_train_cfg(dict(similarity=dict(margins=0.1)))
+    with pytest.raises(ValueError, match='preset'):
+        resolve_semi_train_cfg(dict(preset='soft_teacher'))
+
+
+def test_student_and_teacher_are_built_from_separate_configs():
+    model = build_tiny_model('tiny_dino_semi')
+    assert model.student is not model.teacher
+    s_params = dict(model.student.named_parameters())
+    t_params = dict(model.teacher.named_parameters())
+    assert s_params.keys() == t_params.keys()
+    assert all(s_params[k].data_ptr() != t_params[k].data_ptr()
+               for k in s_params)
+
+
+def test_predict_uses_the_teacher_by_default(tmp_path):
+    from conftest import tiny_batch
+    write_dataset(tmp_path, tiny_coco())
+    model = semi_model()
+    model.eval()
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError('the student predicted')
+
+    model.student.predict = forbidden
+    data = model.data_preprocessor(tiny_batch(tmp_path, test_mode=True),
+                                   False)
+    results = model.predict(data['inputs'], data['data_samples'])
+    assert len(results) == 2 and 'attributes' in results[0].pred_instances
+
+
+# ----------------------------------------------------------- EMA teacher
+class _Runner:
+
+    def __init__(self, model, epoch=0, iteration=0):
+        self.model, self.epoch, self.iter = model, epoch, iteration
+
+
+def test_ema_update_formula_includes_bn_buffers():
+    from lld_mmdet.engine.hooks import LLDMeanTeacherHook
+    model = semi_model()
+    with torch.no_grad():
+        for p in model.student.parameters():
+            p.add_(torch.randn_like(p))
+        for name, b in model.student.named_buffers():
+            if b.dtype.is_floating_point:
+                b.add_(1.0)
+    teacher = copy.deepcopy(model.teacher.state_dict())
+    student = copy.deepcopy(model.student.state_dict())
+    hook = LLDMeanTeacherHook(momentum=0.25)
+    hook.after_train_iter(_Runner(model), 0)
+    checked_buffer = False
+    for key, value in model.teacher.state_dict().items():
+        if not value.dtype.is_floating_point:
+            continue
+        expected = 0.75 * teacher[key] + 0.25 * student[key]
+        torch.testing.assert_close(value, expected, msg=key)
+        checked_buffer |= key.endswith('running_mean')
+    assert checked_buffer
+
+
+def test_teacher_copies_the_student_during_burn_in():
+    from lld_mmdet.engine.hooks import LLDMeanTeacherHook
+    model = semi_model(burn_in=2)
+    with torch.no_grad():
+        for p in model.student.parameters():
+            p.add_(1.0)
+    hook = LLDMeanTeacherHook(momentum=0.01)
+    hook.after_train_iter(_Runner(model, epoch=1), 0)
+    for (name, s), t in zip(model.student.state_dict().items(),
+                            model.teacher.state_dict().values()):
+        torch.testing.assert_close(t, s, msg=name)
+    with torch.no_grad():
+        for p in model.student.parameters():
+            p.add_(1.0)
+    hook.after_train_iter(_Runner(model, epoch=2), 0)  # EMA from now on
+    s = next(model.student.parameters())
+    t = next(model.teacher.parameters())
+    torch.testing.assert_close(t, s - 0.99)
+
+
+# ---------------------------------------------------------- whole runs
+@pytest.mark.parametrize('base', ['tiny_faster_rcnn_semi', 'tiny_dino_semi'])
+def test_semi_training_evaluates_and_resumes_teacher_and_student(
+        tmp_path, base):
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    write_dataset(tmp_path, tiny_coco())
+    extra = {}
+    if base == 'tiny_faster_rcnn_semi':
+        deterministic = dict(sampler=dict(_delete_=True, type='PseudoSampler'))
+        extra = dict(model=dict(detector=dict(train_cfg=dict(
+            rpn=deterministic, rcnn=deterministic))))
+    config = write_tiny_config(
+        tmp_path, base=base,
+        train_cfg=dict(max_epochs=2, val_interval=2),
+        # no random flip: epoch 2 depends only on what the checkpoint holds
+        train_dataloader=dict(dataset=dict(pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadLLDAnnotations'),
+            dict(type='MultiBranch', branch_field=['teacher', 'student'],
+                 teacher=[dict(type='Resize', scale=(64, 64),
+                               keep_ratio=True),
+                          dict(type='PackLLDInputs')],
+                 student=[dict(type='Resize', scale=(64, 64),
+                               keep_ratio=True),
+                          dict(type='SparseRegionIgnore'),
+                          dict(type='PackLLDInputs')])
+        ])), **extra)
+    straight = str(tmp_path / 'straight')
+    log = run_train_tool(config, straight)
+    assert 'teacher/lld/bbox_mAP_50' in log and 'student/lld/bbox_mAP' in log
+    assert 'pseudo_per_img' in log
+    first = torch.load(osp.join(straight, 'epoch_1.pth'), weights_only=True)
+    last = torch.load(osp.join(straight, 'epoch_2.pth'), weights_only=True)
+    keys = last['state_dict'].keys()
+    assert any(k.startswith('teacher.') for k in keys)
+    assert any(k.startswith('student.') for k in keys)
+    # the teacher is an EMA of the student, not a copy
+    assert not all(
+        torch.equal(last['state_dict'][k], last['state_dict'][
+            'student.' + k[len('teacher.'):]]) for k in keys
+        if k.startswith('teacher.') and 'num_batches' not in k)
+
+    # resume restores both models
+    cfg = Config.fromfile(config)
+    cfg.work_dir = str(tmp_path / 'resumed')
+    cfg.resume = True
+    cfg.load_from = osp.join(straight, 'epoch_1.pth')
+    runner = Runner.from_cfg(cfg)
+    runner.load_or_resume()
+    assert runner.epoch == 1
+    state = runner.model.state_dict()
+    for key, value in first['state_dict'].items():
+        torch.testing.assert_close(state[key], value, msg=key)
+    if base == 'tiny_faster_rcnn_semi':
+        # nothing random left: the resumed run ends where the straight one
+        # did (DINO's denoising noise draws from the RNG, so not there)
+        resumed = str(tmp_path / 'resumed_run')
+        log = run_train_tool(config, resumed, '--resume',
+                             osp.join(straight, 'epoch_1.pth'))
+        assert 'resumed epoch: 1' in log
+        again = torch.load(osp.join(resumed, 'epoch_2.pth'),
+                           weights_only=True)
+        for key, value in last['state_dict'].items():
+            torch.testing.assert_close(again['state_dict'][key], value,
+                                       rtol=1e-4, atol=1e-5, msg=key)
+
+
+def test_plain_detector_checkpoint_initialises_teacher_and_student(tmp_path):
+    plain = build_tiny_model('tiny_faster_rcnn_sparse')
+    path = str(tmp_path / 'plain.pth')
+    torch.save(dict(state_dict=plain.state_dict()), path)
+    from mmengine.runner import load_checkpoint
+    model = semi_model()
+    load_checkpoint(model, path, map_location='cpu', strict=True)
+    for key, value in plain.state_dict().items():
+        torch.testing.assert_close(model.student.state_dict()[key], value)
+        torch.testing.assert_close(model.teacher.state_dict()[key], value)
