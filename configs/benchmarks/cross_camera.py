@@ -1,0 +1,17 @@
+# Cross-camera: train on one camera's subset, test on the other camera's
+# subset of the same microscope and magnification.
+methods = [
+    'lld/faster_rcnn_attr.py',
+    # the demo DINO costs seconds per step on CPU: left out of --demo
+    dict(config='lld/dino_attr.py', demo=False),
+]
+pairs = [
+    ('H_100X_C1', 'H_100X_C2'), ('H_100X_C2', 'H_100X_C1'),
+    ('H_40X_C1', 'H_40X_C2'), ('H_40X_C2', 'H_40X_C1'),
+    ('H_10X_C1', 'H_10X_C2'), ('H_10X_C2', 'H_10X_C1'),
+    ('L_100X_C1', 'L_100X_C2'), ('L_100X_C2', 'L_100X_C1'),
+    ('L_40X_C1', 'L_40X_C2'), ('L_40X_C2', 'L_40X_C1'),
+    ('L_10X_C1', 'L_10X_C2'), ('L_10X_C2', 'L_10X_C1'),
+]
+schedule = dict()
+demo_schedule = dict(max_epochs=8, val_interval=8)
