@@ -9,6 +9,7 @@ from .version import __version__
 
 register_checkpoint_safe_globals()
 
-from . import datasets, engine, evaluation, models, visualization  # noqa: E402,F401,E501
+from . import (datasets, engine, evaluation, models,  # noqa: E402,F401
+               visualization)
 
 __all__ = ['__version__']

@@ -8,11 +8,10 @@ model = dict(
     _delete_=True,
     type='LLDSemiDetector',
     detector=detector,
-    data_preprocessor=dict(type='MultiBranchDataPreprocessor',
-                           data_preprocessor=detector.data_preprocessor),
     semi_train_cfg=dict(preset='dino', burn_in=8, by_epoch=True,
                         with_pseudo=True, with_similarity=True,
                         similarity=dict(end=16)),
+    # evaluate the teacher (TeacherStudentValLoop validates both)
     semi_test_cfg=dict(predict_on='teacher'))
 train_dataloader = dict(dataset=dict(pipeline=_base_.semi_train_pipeline))
 custom_hooks = [

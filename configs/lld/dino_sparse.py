@@ -8,14 +8,13 @@ model = dict(
     _delete_=True,
     type='LLDSemiDetector',
     detector=detector,
-    data_preprocessor=dict(type='MultiBranchDataPreprocessor',
-                           data_preprocessor=detector.data_preprocessor),
     # thresholds: the 'dino' preset (sigmoid focal scores: pseudo labels at
     # 0.5, similarity band (0.3, 0.5]); see SEMI_PRESETS / README
     semi_train_cfg=dict(preset='dino', burn_in=2, by_epoch=True,
                         with_pseudo=True, with_similarity=True,
                         pseudo_attributes=False,
                         similarity=dict(end=8)),
+    # evaluate the teacher (TeacherStudentValLoop validates both)
     semi_test_cfg=dict(predict_on='teacher'))
 # teacher: weak view (one scale); student: DINO's multi-scale/crop pipeline
 # with region ignore

@@ -10,13 +10,12 @@ model = dict(
     _delete_=True,
     type='LLDSemiDetector',
     detector=detector,
-    data_preprocessor=dict(type='MultiBranchDataPreprocessor',
-                           data_preprocessor=detector.data_preprocessor),
     # thresholds: the 'faster_rcnn' preset (lld_mmdet.models.detectors.
     # SEMI_PRESETS, README table); 2 supervised epochs before pseudo labels
     semi_train_cfg=dict(preset='faster_rcnn', burn_in=2, by_epoch=True,
                         with_pseudo=True, with_similarity=True,
                         similarity=dict(end=8)),
+    # evaluate the teacher (TeacherStudentValLoop validates both)
     semi_test_cfg=dict(predict_on='teacher'))
 train_dataloader = dict(dataset=dict(pipeline=_base_.semi_train_pipeline))
 custom_hooks = [dict(type='LLDMeanTeacherHook', momentum=0.001),

@@ -348,7 +348,8 @@ def write_leaderboard(records: List[dict], out_dir: str,
                      f'{sum(values) / len(values):.3f} |')
     lines += ['', '## Entries', '',
               '| rank | method | train | test | mAP50 | mAP | attr F1 | '
-              'train min | ms / image |', '|---|---|---|---|---|---|---|---|---|']
+              'train min | ms / image |',
+              '|---|---|---|---|---|---|---|---|---|']
     for rank, r in enumerate(ranked, 1):
         lines.append(
             f'| {rank} | {r["method"]} | {r["train"]} | {r["test"]} | '

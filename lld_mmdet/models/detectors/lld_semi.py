@@ -27,35 +27,28 @@ from ..task_modules.assigners import region_covered_fraction
 #: area > 10 px^2, dropped if it overlaps a GT box by more than 100 px^2,
 #: weight 0.1; similarity on (0.6, 0.95], 4x4 RoIAlign of the stride-8 map,
 #: pairs with IoU < 0.3, margin 0.05, weight 0.1.
+_OURS = dict(
+    score_thr=0.9,
+    nms_iou_thr=0.5,
+    max_per_img=100,
+    min_size=4.0,
+    min_area=0.0,
+    region_iof_thr=0.5,
+    gt_overlap_mode='iou',
+    gt_overlap_thr=0.0,
+    pseudo_weight=0.1,
+    attr_score_thr=0.9,
+    similarity=dict(score_range=(0.6, 0.9), margin=0.05, loss_weight=0.1,
+                    pair_iou_thr=0.3, feat_stride=8, roi_size=4,
+                    max_per_img=50, end=None))
 SEMI_PRESETS: Dict[str, dict] = dict(
-    faster_rcnn=dict(
-        score_thr=0.9,
-        nms_iou_thr=0.5,
-        max_per_img=100,
-        min_size=4.0,
-        min_area=0.0,
-        region_iof_thr=0.5,
-        gt_overlap_mode='iou',
-        gt_overlap_thr=0.0,
-        pseudo_weight=0.1,
-        attr_score_thr=0.9,
-        similarity=dict(score_range=(0.6, 0.9), margin=0.05, loss_weight=0.1,
-                        pair_iou_thr=0.3, feat_stride=8, roi_size=4,
-                        max_per_img=50, end=None)),
-    dino=dict(
-        score_thr=0.5,
-        nms_iou_thr=0.5,
-        max_per_img=100,
-        min_size=4.0,
-        min_area=0.0,
-        region_iof_thr=0.5,
-        gt_overlap_mode='iou',
-        gt_overlap_thr=0.0,
-        pseudo_weight=0.1,
-        attr_score_thr=0.9,
-        similarity=dict(score_range=(0.3, 0.5), margin=0.05, loss_weight=0.1,
-                        pair_iou_thr=0.3, feat_stride=8, roi_size=4,
-                        max_per_img=50, end=None)),
+    faster_rcnn=_OURS,
+    dino={
+        **_OURS, 'score_thr': 0.5,
+        'similarity': {
+            **_OURS['similarity'], 'score_range': (0.3, 0.5)
+        }
+    },
     sla_det=dict(
         score_thr=0.95,
         nms_iou_thr=0.2,
@@ -164,7 +157,7 @@ class LLDSemiDetector(SemiBaseDetector):
             config).
         semi_train_cfg (dict, optional): See above.
         semi_test_cfg (dict, optional): See above.
-        data_preprocessor (dict, optional): Usually a
+        data_preprocessor (dict, optional): Defaults to a
             ``MultiBranchDataPreprocessor`` around the detector's.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -175,6 +168,11 @@ class LLDSemiDetector(SemiBaseDetector):
                  semi_test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
+        if data_preprocessor is None:  # the detector's, for each branch
+            data_preprocessor = dict(
+                type='MultiBranchDataPreprocessor',
+                data_preprocessor=copy.deepcopy(
+                    detector['data_preprocessor']))
         # SemiBaseDetector.__init__ would build both models from the same
         # dict, which DINO's constructor mutates.
         BaseDetector.__init__(
@@ -408,8 +406,8 @@ class LLDSemiDetector(SemiBaseDetector):
         if abs(strides[level] - sim_cfg['feat_stride']) > 0.5:
             raise ValueError(
                 f"no neck output of stride {sim_cfg['feat_stride']} for the "
-                f'similarity loss; strides are {[round(s, 2) for s in strides]}'
-            )
+                'similarity loss; strides are '
+                f'{[round(s, 2) for s in strides]}')
         fmap = maps[level]
 
         def pooled(boxes_list):

@@ -9,8 +9,6 @@ model = dict(
     _delete_=True,
     type='LLDSemiDetector',
     detector=detector,
-    data_preprocessor=dict(type='MultiBranchDataPreprocessor',
-                           data_preprocessor=detector.data_preprocessor),
     semi_train_cfg=dict(preset='faster_rcnn', score_thr=0.0, min_size=1.0,
                         with_similarity=True,
                         similarity=dict(score_range=(0.0, 1.0))),

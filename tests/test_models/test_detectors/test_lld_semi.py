@@ -408,3 +408,25 @@ def test_plain_detector_checkpoint_initialises_teacher_and_student(tmp_path):
     for key, value in plain.state_dict().items():
         torch.testing.assert_close(model.student.state_dict()[key], value)
         torch.testing.assert_close(model.teacher.state_dict()[key], value)
+
+
+def test_unannotated_images_take_every_confident_detection(tmp_path):
+    # "annotated_region": [] = nothing labelled (e.g. unlabelled images mixed
+    # in by a multi-source sampler): no region to avoid, no GT to avoid
+    coco = tiny_coco()
+    coco['images'][1]['annotated_region'] = []
+    coco['annotations'] = [a for a in coco['annotations']
+                           if a['image_id'] != 2]
+    write_dataset(tmp_path, coco)
+    batch = semi_batch(tmp_path, flip=0.0)
+    model = semi_model()
+    fake_teacher(model, **CANDIDATES)
+    _, samples = run_loss(model, batch)
+    boxes = get_box_tensor(samples[0].gt_instances.bboxes)
+    # boxes 2 (0.99), 3 (0.98), 0 (0.97) by score; 1 suppressed by NMS,
+    # 5 too small, 4 and 6 below the threshold
+    torch.testing.assert_close(
+        boxes, torch.tensor([[20., 20, 30, 30], [2, 0, 14, 12],
+                             [44, 10, 54, 20]]))
+    assert samples[0].gt_instances.weights.tolist() == pytest.approx(
+        [0.1] * 3)
