@@ -47,7 +47,8 @@ def train_and_test(config, work_dir, test_options=(), reuse=True):
     return ``(metrics, train_minutes)``. With ``reuse``, a finished training
     (checkpoint of the last epoch present) is not repeated and a finished
     test (``work_dir/test_metrics.json``) is read back, so a benchmark
-    resumes where it stopped."""
+    resumes where it stopped (an unfinished training resumes from its last
+    checkpoint)."""
     cache = osp.join(REPO, work_dir, 'test_metrics.json')
     if reuse and osp.isfile(cache):
         with open(cache) as f:
@@ -58,9 +59,13 @@ def train_and_test(config, work_dir, test_options=(), reuse=True):
     if reuse and osp.isfile(final):
         minutes = logged_train_minutes(work_dir)
     else:
+        # an interrupted training (e.g. a session that ended) resumes from
+        # its last checkpoint; the minutes are then this part's only
+        resume = (['--resume'] if reuse and osp.isfile(
+            osp.join(REPO, work_dir, 'last_checkpoint')) else [])
         start = time.perf_counter()
         run([sys.executable, 'tools/train.py', config, '--work-dir',
-             work_dir])
+             work_dir, *resume])
         minutes = (time.perf_counter() - start) / 60
     ckpt = last_checkpoint(work_dir)
     options = ['--cfg-options', *test_options] if test_options else []

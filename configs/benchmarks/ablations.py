@@ -26,5 +26,6 @@ methods = [
          demo='demo/faster_rcnn_sparse_naive.py'),
 ]
 pairs = [('*_*_*', '*_*_*')]
+# config overrides of every entry (none: each method's own schedule)
 schedule = dict()
 demo_schedule = dict()

@@ -68,8 +68,12 @@ def test_every_entry_config_resolves(tmp_path, suite):
             for key, value in entry['test_filter'].items():
                 assert test[key] == value
                 assert cfg.val_dataloader.dataset[key] == value
-            for key, value in entry['train_cfg'].items():
+            for key, value in entry['overrides'].get('train_cfg',
+                                                     {}).items():
                 assert cfg.train_cfg[key] == value
+            if 'param_scheduler' in entry['overrides']:
+                assert cfg.param_scheduler == entry['overrides'][
+                    'param_scheduler']
 
 
 def test_suite_errors_name_the_file(tmp_path):
@@ -167,7 +171,8 @@ def test_leaderboard_tool_runs_a_suite_end_to_end(tmp_path):
     # a.png is H_100X_C1, c.png L_100X_C1 (tests/conftest.py)
     suite.write_text(f"methods = [dict(name='tiny', config={config!r})]\n"
                      "pairs = [('H_100X_C1', 'L_100X_C1')]\n"
-                     "schedule = dict(max_epochs=1, val_interval=1)\n")
+                     "schedule = dict(train_cfg=dict(max_epochs=1, "
+                     "val_interval=1))\n")
     work = tmp_path / 'board'
     cmd = [sys.executable, osp.join(REPO, 'tools', 'leaderboard.py'),
            str(suite), '--work-dir', str(work)]
