@@ -1,25 +1,9 @@
 # Cross-magnification: train at one magnification (both microscopes and
 # cameras), test at each magnification (100x -> 40x -> 10x and back).
-methods = [
-    'lld/faster_rcnn_attr.py',
-    # the demo DINO costs seconds per step on CPU: left out of --demo
-    dict(config='lld/dino_attr.py', demo=False),
-]
+_base_ = './_base_/domain_transfer.py'
 pairs = [
     ('*_100X_*', '*_100X_*'), ('*_100X_*', '*_40X_*'),
     ('*_100X_*', '*_10X_*'),
     ('*_40X_*', '*_100X_*'), ('*_40X_*', '*_40X_*'), ('*_40X_*', '*_10X_*'),
     ('*_10X_*', '*_100X_*'), ('*_10X_*', '*_40X_*'), ('*_10X_*', '*_10X_*'),
 ]
-# config overrides of every entry (e.g. train_cfg, param_scheduler);
-# demo_schedule applies on top with --demo: a subset has 16 demo training
-# images (4 iterations per epoch)
-schedule = dict()
-demo_schedule = dict(
-    train_cfg=dict(max_epochs=48, val_interval=48),
-    param_scheduler=[
-        dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-             end=40),
-        dict(type='MultiStepLR', begin=0, end=48, by_epoch=True,
-             milestones=[40], gamma=0.1)
-    ])

@@ -1,7 +1,7 @@
 # tiny_faster_rcnn_sparse.py wrapped by LLDSemiDetector. Thresholds are
 # opened up so that a randomly initialised teacher still yields pseudo labels
 # and similarity queries in the few iterations a test trains.
-_base_ = './tiny_faster_rcnn_sparse.py'
+_base_ = ['./tiny_faster_rcnn_sparse.py', './tiny_semi_pipeline.py']
 detector = _base_.model
 detector.rpn_head.type = 'LLDRPNHead'
 detector.test_cfg.rcnn.score_thr = 0.0
@@ -13,19 +13,7 @@ model = dict(
                         with_similarity=True,
                         similarity=dict(score_range=(0.0, 1.0))),
     semi_test_cfg=dict(predict_on='teacher'))
-semi_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadLLDAnnotations'),
-    dict(type='MultiBranch',
-         branch_field=['teacher', 'student'],
-         teacher=[dict(type='Resize', scale=(64, 64), keep_ratio=True),
-                  dict(type='PackLLDInputs')],
-         student=[dict(type='Resize', scale=(64, 64), keep_ratio=True),
-                  dict(type='RandomFlip', prob=0.5),
-                  dict(type='SparseRegionIgnore'),
-                  dict(type='PackLLDInputs')]),
-]
-train_dataloader = dict(dataset=dict(pipeline=semi_pipeline))
+train_dataloader = dict(dataset=dict(pipeline=_base_.semi_pipeline))
 custom_hooks = [dict(type='LLDMeanTeacherHook', momentum=0.5),
                 dict(type='PseudoLabelStatsHook')]
 val_cfg = dict(type='TeacherStudentValLoop')

@@ -9,6 +9,7 @@ import torch
 from conftest import (build_tiny_model, run_train_tool, tiny_coco,
                       write_dataset, write_tiny_config)
 from mmdet.structures import DetDataSample
+from mmengine.config import Config
 from mmdet.structures.bbox import get_box_tensor
 from mmengine.structures import InstanceData
 
@@ -23,19 +24,10 @@ def semi_batch(root, indices=(1, ), flip=1.0):
     """A collated two-view batch of the tiny dataset; the student view is
     flipped horizontally with probability ``flip``."""
     from mmdet.registry import DATASETS
-    pipeline = [
-        dict(type='LoadImageFromFile'),
-        dict(type='LoadLLDAnnotations'),
-        dict(type='MultiBranch',
-             branch_field=['teacher', 'student'],
-             teacher=[dict(type='Resize', scale=(64, 64), keep_ratio=True),
-                      dict(type='PackLLDInputs')],
-             student=[dict(type='Resize', scale=(64, 64), keep_ratio=True),
-                      dict(type='RandomFlip', prob=flip,
-                           direction='horizontal'),
-                      dict(type='SparseRegionIgnore'),
-                      dict(type='PackLLDInputs')]),
-    ]
+    pipeline = Config.fromfile(
+        osp.join(osp.dirname(__file__), '..', '..', 'data', 'configs',
+                 'tiny_semi_pipeline.py')).semi_pipeline
+    pipeline[-1]['student'][1].update(prob=flip, direction='horizontal')
     ds = DATASETS.build(dict(
         type='LLDDataset', data_root=str(root), ann_file='ann.json',
         data_prefix=dict(img=''), filter_cfg=dict(filter_empty_gt=False),
