@@ -284,7 +284,7 @@ class LLDSemiDetector(SemiBaseDetector):
         for res, t_sample, s_sample in zip(results, teacher_samples,
                                            student_samples):
             res = res.pred_instances
-            res = res[res.scores > lowest] if lowest > 0 else res
+            res = res[res.scores >= lowest] if lowest > 0 else res
             region = s_sample.metainfo.get('annotated_region')
             if region is None or len(res) == 0:
                 out.append(self._empty_candidates(res))
