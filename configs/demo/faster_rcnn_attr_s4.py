@@ -5,6 +5,8 @@
 _base_ = './faster_rcnn_attr.py'
 model = dict(
     roi_head=dict(
+        # an own extractor: RoIAlign on the final boxes
+        attr_predict_feats='final_boxes',
         attr_roi_extractor=dict(
             type='SingleRoIExtractor',
             roi_layer=dict(type='RoIAlign', output_size=14, sampling_ratio=0),

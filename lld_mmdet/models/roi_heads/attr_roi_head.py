@@ -2,12 +2,14 @@
 from typing import List, Optional, Tuple
 
 import torch
+from mmdet.models.layers import multiclass_nms
 from mmdet.models.roi_heads import StandardRoIHead
 from mmdet.models.task_modules.samplers import SamplingResult
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import bbox2roi, get_box_tensor
-from mmdet.utils import InstanceList, OptConfigType
+from mmdet.models.utils import empty_instances
+from mmdet.utils import ConfigType, InstanceList, OptConfigType
 from mmengine.structures import InstanceData
 from torch import Tensor
 
@@ -26,9 +28,21 @@ class AttrRoIHead(StandardRoIHead):
     - Per-instance weights: GT instances with a ``weights`` field (pseudo
       labels of :class:`LLDSemiDetector`) scale the classification,
       regression and attribute weights of the RoIs assigned to them.
-    - Prediction: it runs on the final (post-NMS) boxes and adds to each
-      result ``attributes`` ((n, A, Vmax) per-attribute probabilities) and
-      ``attribute_labels`` ((n, A) argmax), aligned with ``bboxes``.
+    - Prediction: it adds to each result ``attributes`` ((n, A, Vmax)
+      per-attribute probabilities) and ``attribute_labels`` ((n, A) argmax),
+      aligned with the final (post-NMS) ``bboxes``. Where its features come
+      from is ``attr_predict_feats``:
+
+      - ``'final_boxes'`` (default): RoIAlign on the final, regressed boxes
+        (one more RoI extraction over the detections, like the mask
+        branch).
+      - ``'proposals'``: the bbox branch's own RoI features of the proposal
+        each detection was decoded from (the index NMS kept), so no second
+        RoI extraction runs; the attribute branch then sees at test time
+        exactly the kind of features it is trained on (positive proposals).
+        The boxes, scores and labels are identical to mmdet's (same NMS
+        call, same config). Needs the shared extractor
+        (``attr_roi_extractor=None``) and horizontal boxes.
     - With ``predict_on_gt=True`` and GT boxes in the data samples (val/test
       pipelines load them), it also predicts attributes for the GT boxes
       themselves: ``gt_instances.attribute_scores`` ((m, A, Vmax)), the
@@ -42,6 +56,8 @@ class AttrRoIHead(StandardRoIHead):
             branch. None (default) shares the bbox branch's extractor, i.e.
             the branch sees the same RoI features as the box classifier.
         predict_on_gt (bool): See above. Defaults to True.
+        attr_predict_feats (str): ``'final_boxes'`` or ``'proposals'``, see
+            above. Defaults to ``'final_boxes'``.
         sample_normalizer (str): How the box losses are averaged.
             ``'sampled'`` (mmdet's): over the RoIs actually sampled.
             ``'nominal'``: over ``num_images * sampler.num``, the RoIs a
@@ -57,12 +73,23 @@ class AttrRoIHead(StandardRoIHead):
                  attr_head: OptConfigType,
                  attr_roi_extractor: OptConfigType = None,
                  predict_on_gt: bool = True,
+                 attr_predict_feats: str = 'final_boxes',
                  sample_normalizer: str = 'sampled',
                  **kwargs) -> None:
         if sample_normalizer not in ('sampled', 'nominal'):
             raise ValueError("sample_normalizer must be 'sampled' or "
                              f"'nominal', got {sample_normalizer!r}")
+        if attr_predict_feats not in ('final_boxes', 'proposals'):
+            raise ValueError("attr_predict_feats must be 'final_boxes' or "
+                             f"'proposals', got {attr_predict_feats!r}")
+        if attr_predict_feats == 'proposals' and \
+                attr_roi_extractor is not None:
+            raise ValueError(
+                "attr_predict_feats='proposals' reuses the bbox branch's RoI "
+                'features, so it needs attr_roi_extractor=None (got an own '
+                'attribute extractor); use attr_predict_feats=\'final_boxes\'')
         super().__init__(**kwargs)
+        self.attr_predict_feats = attr_predict_feats
         self.sample_normalizer = sample_normalizer
         self.attr_head = MODELS.build(attr_head) if attr_head else None
         self.attr_roi_extractor = (
@@ -70,6 +97,12 @@ class AttrRoIHead(StandardRoIHead):
             if attr_roi_extractor is not None else None)
         self.predict_on_gt = predict_on_gt
         self._batch_gt_instances: Optional[InstanceList] = None
+        # 'proposals' mode: bbox-branch RoI features of the last
+        # _bbox_forward (while _keep_bbox_feats) and, per image, those of
+        # the final detections
+        self._keep_bbox_feats = False
+        self._bbox_feats: Optional[Tensor] = None
+        self._final_feats: Optional[List[Tensor]] = None
 
     # ------------------------------------------------------------- forward
     def _attr_forward(self, x: Tuple[Tensor], rois: Tensor) -> Tensor:
@@ -80,6 +113,12 @@ class AttrRoIHead(StandardRoIHead):
         if self.with_shared_head:
             feats = self.shared_head(feats)
         return self.attr_head(feats)
+
+    def _bbox_forward(self, x: Tuple[Tensor], rois: Tensor) -> dict:
+        results = super()._bbox_forward(x, rois)
+        if self._keep_bbox_feats:
+            self._bbox_feats = results['bbox_feats']
+        return results
 
     # ---------------------------------------------------------------- loss
     def loss(self, x: Tuple[Tensor], rpn_results_list: InstanceList,
@@ -175,6 +214,58 @@ class AttrRoIHead(StandardRoIHead):
         return dict(loss_attr=self.attr_head.loss(logits, targets, weight))
 
     # ------------------------------------------------------------- predict
+    def predict_bbox(self,
+                     x: Tuple[Tensor],
+                     batch_img_metas: List[dict],
+                     rpn_results_list: InstanceList,
+                     rcnn_test_cfg: ConfigType,
+                     rescale: bool = False) -> InstanceList:
+        """StandardRoIHead's box prediction; in ``'proposals'`` mode it also
+        keeps, per image, the bbox-branch RoI features ((n_i, C, S, S)) of
+        the proposal behind each final detection in ``_final_feats``.
+
+        The bbox head decodes every proposal for every class without NMS
+        (its ``rcnn_test_cfg=None`` path) and the same ``multiclass_nms``
+        call as mmdet's then runs here with ``return_inds``: a kept index
+        ``k`` into the flattened (proposal, class) boxes is proposal
+        ``k // num_classes``.
+        """
+        self._final_feats = None
+        if (self.attr_head is None or self.attr_predict_feats != 'proposals'
+                or rcnn_test_cfg is None
+                or self.bbox_head.predict_box_type != 'hbox'):
+            return super().predict_bbox(x, batch_img_metas, rpn_results_list,
+                                        rcnn_test_cfg, rescale)
+        self._keep_bbox_feats = True
+        try:
+            raw_list = super().predict_bbox(x, batch_img_metas,
+                                            rpn_results_list, None, rescale)
+            bbox_feats = self._bbox_feats
+        finally:
+            self._keep_bbox_feats, self._bbox_feats = False, None
+        results_list, final_feats, start = [], [], 0
+        for raw, meta in zip(raw_list, batch_img_metas):
+            num_rois = len(raw.scores)
+            if num_rois == 0:
+                results = empty_instances(
+                    [meta], raw.scores.device, task_type='bbox',
+                    box_type=self.bbox_head.predict_box_type)[0]
+                inds = raw.scores.new_zeros(0, dtype=torch.long)
+            else:
+                dets, labels, keep = multiclass_nms(
+                    raw.bboxes, raw.scores, rcnn_test_cfg.score_thr,
+                    rcnn_test_cfg.nms, rcnn_test_cfg.max_per_img,
+                    return_inds=True, box_dim=4)
+                results = InstanceData(bboxes=dets[:, :-1],
+                                       scores=dets[:, -1], labels=labels)
+                inds = start + keep // (raw.scores.size(1) - 1)
+            results_list.append(results)
+            final_feats.append(bbox_feats[inds] if bbox_feats is not None
+                               else None)
+            start += num_rois
+        self._final_feats = final_feats
+        return results_list
+
     def predict(self,
                 x: Tuple[Tensor],
                 rpn_results_list: InstanceList,
@@ -185,9 +276,13 @@ class AttrRoIHead(StandardRoIHead):
         if self.attr_head is None:
             return results_list
         batch_img_metas = [s.metainfo for s in batch_data_samples]
-        self.predict_attr(x, batch_img_metas,
-                          [res.bboxes for res in results_list], rescale,
-                          results_list)
+        final_feats, self._final_feats = self._final_feats, None
+        if final_feats is not None:  # 'proposals' mode
+            self.attr_from_feats(final_feats, results_list)
+        else:
+            self.predict_attr(x, batch_img_metas,
+                              [res.bboxes for res in results_list], rescale,
+                              results_list)
         if self.predict_on_gt and all('gt_instances' in s and 'bboxes' in
                                       s.gt_instances
                                       for s in batch_data_samples):
@@ -232,8 +327,31 @@ class AttrRoIHead(StandardRoIHead):
                                     layout.max_values))
         else:
             probs = self.attr_head.predict_probs(self._attr_forward(x, rois))
-        for out, part in zip(outputs,
-                             probs.split([len(b) for b in boxes], 0)):
+        self._store_probs(probs, [len(b) for b in boxes], outputs, probs_key,
+                          labels_key)
+
+    def attr_from_feats(self, batch_feats: List[Optional[Tensor]],
+                        outputs: List[InstanceData]) -> None:
+        """Attributes from given RoI features ((n_i, C, S, S) per image, as
+        the bbox branch's extractor and shared head produce them) into
+        ``outputs`` (``attributes`` and ``attribute_labels``)."""
+        counts = [len(out) for out in outputs]
+        feats = [f for f in batch_feats if f is not None and len(f)]
+        if feats:
+            probs = self.attr_head.predict_probs(
+                self.attr_head(torch.cat(feats)))
+        else:
+            layout = self.attr_head.loss_attr.layout
+            probs = outputs[0].bboxes.new_zeros(
+                (0, layout.num_attributes, layout.max_values))
+        self._store_probs(probs, counts, outputs, 'attributes',
+                          'attribute_labels')
+
+    @staticmethod
+    def _store_probs(probs: Tensor, counts: List[int],
+                     outputs: List[InstanceData], probs_key: str,
+                     labels_key: Optional[str]) -> None:
+        for out, part in zip(outputs, probs.split(counts, 0)):
             out[probs_key] = part
             if labels_key is not None:
                 out[labels_key] = part.argmax(-1)

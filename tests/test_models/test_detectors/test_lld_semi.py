@@ -172,6 +172,40 @@ def test_no_pseudo_label_gives_finite_losses_and_a_frozen_teacher(tmp_path):
         torch.testing.assert_close(value, before[key], msg=key)
 
 
+def test_without_pseudo_labels_the_semi_step_equals_the_supervised_step(
+        tmp_path):
+    """After burn-in, a teacher that yields nothing leaves the student's
+    losses and gradients exactly those of the supervised (burn-in) step:
+    empty pseudo labels (all-one GT weights) and an empty similarity term
+    change nothing."""
+    from mmengine.logging import MessageHub
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, indices=(1, 2), flip=0.0)
+    model = semi_model(burn_in=1, with_similarity=True)
+    fake_teacher(model, [], [], [])
+    hub = MessageHub.get_current_instance()
+    results = []
+    for epoch in (0, 1):  # burn-in, then semi
+        hub.update_info('epoch', epoch)
+        model.zero_grad()
+        torch.manual_seed(1)  # the RoI samplers draw at random
+        losses, _ = run_loss(model, batch)
+        total, _ = model.parse_losses(losses)
+        total.backward()
+        results.append((losses, [p.grad.clone() for p in
+                                 model.student.parameters()
+                                 if p.grad is not None]))
+    hub.update_info('epoch', 0)
+    (sup, sup_grads), (semi, semi_grads) = results
+    assert semi.pop('loss_sim') == 0 and 'loss_sim' not in sup
+    assert sup.keys() == semi.keys()
+    for key in sup:
+        torch.testing.assert_close(semi[key], sup[key], msg=key)
+    assert len(sup_grads) == len(semi_grads) > 0
+    for a, b in zip(sup_grads, semi_grads):
+        torch.testing.assert_close(a, b)
+
+
 def test_real_teacher_predicts_without_gradients(tmp_path):
     write_dataset(tmp_path, tiny_coco())
     batch = semi_batch(tmp_path, indices=(1, 2))

@@ -68,3 +68,66 @@ def test_predicted_attributes_belong_to_the_final_boxes(tmp_path):
         gt = sample.gt_instances
         assert gt.attribute_scores.shape == (len(gt), 7, 2)
     assert total > 0
+
+
+def test_proposal_features_mode_keeps_mmdet_boxes_and_each_detections_own_proposal(  # noqa: E501
+        tmp_path):
+    """attr_predict_feats='proposals': boxes, scores and labels equal the
+    default mode's (mmdet's NMS), and each detection's attributes are the
+    branch's output on the bbox-branch RoI features of the proposal it was
+    decoded from (found here by brute force: the proposal whose decoded box
+    and score for the detection's class are the detection's)."""
+    from mmdet.structures.bbox import bbox2roi
+    write_dataset(tmp_path, tiny_coco())
+    model = build_tiny_model('tiny_faster_rcnn_attr')
+    model.eval()
+    head = model.roi_head
+    head.test_cfg.score_thr = 0.0
+    data = model.data_preprocessor(tiny_batch(tmp_path, test_mode=True),
+                                   False)
+    samples = data['data_samples']
+    with torch.no_grad():
+        x = model.extract_feat(data['inputs'])
+        rpn = model.rpn_head.predict(x, samples, rescale=False)
+        head.attr_predict_feats = 'final_boxes'
+        pooled = head.predict(x, rpn, samples, rescale=True)
+        head.attr_predict_feats = 'proposals'
+        reused = head.predict(x, rpn, samples, rescale=True)
+        rois = bbox2roi([r.bboxes for r in rpn])
+        fwd = head._bbox_forward(x, rois)
+        counts = [len(r.bboxes) for r in rpn]
+        raw = head.bbox_head.predict_by_feat(
+            rois=rois.split(counts), cls_scores=fwd['cls_score'].split(counts),
+            bbox_preds=fwd['bbox_pred'].split(counts),
+            batch_img_metas=[s.metainfo for s in samples],
+            rcnn_test_cfg=None, rescale=True)
+        checked, start = 0, 0
+        for a, b, r, n in zip(pooled, reused, raw, counts):
+            for key in ('bboxes', 'scores', 'labels'):
+                assert torch.equal(a[key], b[key])
+            assert b.attributes.shape == a.attributes.shape
+            decoded = r.bboxes.view(n, -1, 4)
+            for box, score, label, probs in zip(b.bboxes, b.scores, b.labels,
+                                                b.attributes):
+                match = ((decoded[:, label] == box).all(1)
+                         & (r.scores[:, label] == score)).nonzero()[:, 0]
+                assert len(match) >= 1
+                feats = fwd['bbox_feats'][start + match[:1]]
+                expected = head.attr_head.predict_probs(head.attr_head(feats))
+                assert torch.allclose(probs, expected[0], atol=1e-6)
+                checked += 1
+            start += n
+    assert checked > 0
+
+
+def test_proposal_features_mode_needs_the_shared_extractor():
+    import pytest
+    with pytest.raises(ValueError, match='attr_roi_extractor=None'):
+        build_tiny_model(
+            'tiny_faster_rcnn_attr',
+            roi_head=dict(attr_predict_feats='proposals',
+                          attr_roi_extractor=dict(
+                              type='SingleRoIExtractor',
+                              roi_layer=dict(type='RoIAlign', output_size=7,
+                                             sampling_ratio=0),
+                              out_channels=16, featmap_strides=[4])))
