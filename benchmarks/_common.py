@@ -42,9 +42,11 @@ def logged_train_minutes(work_dir):
     return (max(stamps) - min(stamps)).total_seconds() / 60 if stamps else 0
 
 
-def train_and_test(config, work_dir, test_options=(), reuse=True):
-    """Train ``config`` into ``work_dir``, test its last checkpoint, and
-    return ``(metrics, train_minutes)``. With ``reuse``, a finished training
+def train_and_test(config, work_dir, test_options=(), reuse=True,
+                   train_options=()):
+    """Train ``config`` into ``work_dir`` (``train_options``: extra
+    ``--cfg-options`` of tools/train.py, e.g. ``randomness.seed=1``), test
+    its last checkpoint, and return ``(metrics, train_minutes)``. With ``reuse``, a finished training
     (checkpoint of the last epoch present) is not repeated and a finished
     test (``work_dir/test_metrics.json``) is read back, so a benchmark
     resumes where it stopped (an unfinished training resumes from its last
@@ -64,8 +66,9 @@ def train_and_test(config, work_dir, test_options=(), reuse=True):
         resume = (['--resume'] if reuse and osp.isfile(
             osp.join(REPO, work_dir, 'last_checkpoint')) else [])
         start = time.perf_counter()
+        extra = ['--cfg-options', *train_options] if train_options else []
         run([sys.executable, 'tools/train.py', config, '--work-dir',
-             work_dir, *resume])
+             work_dir, *resume, *extra])
         minutes = (time.perf_counter() - start) / 60
     ckpt = last_checkpoint(work_dir)
     options = ['--cfg-options', *test_options] if test_options else []

@@ -33,7 +33,8 @@ def vanilla(model_cfg):
             cfg.bbox_head.pop(key, None)
     else:
         cfg.roi_head.type = 'StandardRoIHead'
-        for key in ('attr_head', 'attr_roi_extractor', 'predict_on_gt'):
+        for key in ('attr_head', 'attr_roi_extractor', 'predict_on_gt',
+                    'attr_predict_feats'):
             cfg.roi_head.pop(key, None)
     return cfg
 

@@ -7,7 +7,12 @@ split made by the same generator (another seed; 6 epochs), and scores each
 checkpoint's attributes on the shipped TEST split and on its own TRAINING
 split (hidden full labels). Every score comes from tools/test.py.
 
-    python benchmarks/demo_attr_data_size.py [--factor 4]
+    python benchmarks/demo_attr_data_size.py [--factor 4] \
+        [--shipped-run work_dirs/demo_faster_rcnn_attr]
+
+``--shipped-run`` reuses a finished training of the demo config on the
+shipped split (e.g. benchmarks/demo_baseline.py's; the same 1152 iterations
+and LR steps) instead of training it again.
 
 Writes benchmarks/results/demo_attr_data_size.md.
 """
@@ -18,7 +23,7 @@ import os
 import os.path as osp
 import sys
 
-from _common import HERE, REPO, run, train_and_test
+from _common import HERE, REPO, logged_train_minutes, run, train_and_test
 
 CONFIG = 'configs/demo/faster_rcnn_attr.py'
 ITERS = 1152  # 24 epochs x 48 iterations on the shipped split
@@ -88,6 +93,8 @@ def main():
                         help='training-set size of the second run, in '
                         'shipped training splits')
     parser.add_argument('--work-dir', default='work_dirs/demo_attr_data_size')
+    parser.add_argument('--shipped-run', help='work dir of a finished '
+                        f'training of {CONFIG} on the shipped split')
     args = parser.parse_args()
     big_root = osp.join(args.work_dir, f'data_x{args.factor}') + '/'
     if not osp.isfile(osp.join(REPO, big_root,
@@ -102,7 +109,11 @@ def main():
                                 big_root, args.factor)):
         work_dir = osp.join(args.work_dir, f'x{factor}')
         config = experiment_config(work_dir, root, 24 // factor)
-        _, minutes = train_and_test(config, work_dir)
+        if factor == 1 and args.shipped_run:
+            work_dir = args.shipped_run
+            minutes = logged_train_minutes(work_dir)
+        else:
+            _, minutes = train_and_test(config, work_dir)
         test = evaluate(config, work_dir)
         train = evaluate(config, work_dir, split_root=root)
         rows.append((name, *cells(root + 'annotations/train_full.json'),
@@ -111,8 +122,11 @@ def main():
     lines = [
         '# Demo attribute accuracy: model fit vs. training data', '',
         f'Command: `python benchmarks/demo_attr_data_size.py --factor '
-        f'{args.factor}`  ',
+        f'{args.factor}' + (f' --shipped-run {args.shipped_run}'
+                            if args.shipped_run else '') + '`  ',
         f'`{CONFIG}` (attributes from the proposals\' RoI features), '
+        + (f'shipped-split run reused from `{args.shipped_run}`, '
+           if args.shipped_run else '') +
         f'{ITERS} iterations (batch 4) in both runs, same LR steps in '
         f'iterations; {os.cpu_count()} CPU cores. Test = the shipped demo '
         'test split (96 fields); train = the run\'s own training split '
