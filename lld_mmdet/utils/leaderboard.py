@@ -311,9 +311,12 @@ def _fmt(value, digits=3):
 
 def write_leaderboard(records: List[dict], out_dir: str,
                       title: str = 'Leaderboard') -> Dict[str, str]:
-    """Write ``leaderboard.json``, ``.csv``, a ranked ``.md`` and the
-    domain-transfer heat map ``leaderboard_heatmap.png`` (train domain x
-    test domain, mAP50, one panel per method) into ``out_dir``."""
+    """Write ``leaderboard.json``, ``.csv``, a ranked ``.md`` and a chart
+    into ``out_dir``: the domain-transfer heat map
+    ``leaderboard_heatmap.png`` (train domain x test domain, mAP50, one
+    panel per method), or, when every entry has the same (train, test)
+    pair (an ablation suite), ``leaderboard_bars.png`` (mAP50 per
+    method)."""
     os.makedirs(out_dir, exist_ok=True)
     paths = {k: osp.join(out_dir, f'leaderboard.{k}')
              for k in ('json', 'csv', 'md')}
@@ -364,13 +367,45 @@ def write_leaderboard(records: List[dict], out_dir: str,
         lines += ['', '## Failed (rerun to retry)', '']
         lines += [f'- {r["name"]}: {r.get("error", "").splitlines()[0]}'
                   if r.get('error') else f'- {r["name"]}' for r in failed]
-    png = write_heatmap(done, osp.join(out_dir, 'leaderboard_heatmap.png'))
+    pairs = {(r['train'], r['test']) for r in done}
+    if len(pairs) == 1:  # e.g. an ablation suite: one bar per method
+        png = write_bars(done, osp.join(out_dir, 'leaderboard_bars.png'))
+        caption = 'test mAP50 per method'
+    else:
+        png = write_heatmap(done,
+                            osp.join(out_dir, 'leaderboard_heatmap.png'))
+        caption = 'train x test mAP50'
     if png:
         paths['png'] = png
-        lines += ['', '![train x test mAP50](leaderboard_heatmap.png)']
+        lines += ['', f'![{caption}]({osp.basename(png)})']
     with open(paths['md'], 'w') as f:
         f.write('\n'.join(lines) + '\n')
     return paths
+
+
+def write_bars(records: List[dict], path: str) -> Optional[str]:
+    """Horizontal bars of test mAP50, one per method, best on top."""
+    if not records:
+        return None
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    ranked = sorted(records, key=lambda r: r.get('mAP50') or 0.0)
+    values = [r.get('mAP50') or 0.0 for r in ranked]
+    fig, ax = plt.subplots(figsize=(6, 0.4 * len(ranked) + 1.2))
+    ax.barh(range(len(ranked)), values, color='tab:blue')
+    for i, value in enumerate(values):
+        ax.text(value + 0.005, i, f'{value:.3f}', va='center', fontsize=8)
+    ax.set_yticks(range(len(ranked)), [r['method'] for r in ranked],
+                  fontsize=8)
+    ax.set_xlim(0, max(max(values) * 1.2, 0.05))
+    ax.set_xlabel('test mAP50')
+    ax.set_title(f"train {ranked[0]['train']} -> test {ranked[0]['test']}",
+                 fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
 
 
 def write_heatmap(records: List[dict], path: str) -> Optional[str]:

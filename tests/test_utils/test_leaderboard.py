@@ -162,6 +162,22 @@ def test_metrics_summary_and_tables(tmp_path):
     assert 'AP_Lymphocyte' in header and 'F1_cell_size' in header
     assert json.load(open(paths['json']))[2]['status'] == 'failed'
     assert osp.getsize(paths['png']) > 1000
+    assert paths['png'].endswith('leaderboard_heatmap.png')  # two pairs
+    assert '![train x test mAP50](leaderboard_heatmap.png)' in md
+
+
+def test_single_pair_suites_get_a_bar_chart(tmp_path):
+    """An ablation suite (every entry on the same train/test pair) gets one
+    bar per method instead of one-cell heat maps."""
+    records = [dict(name=f'{m}__all__all', method=m, train='*_*_*',
+                    test='*_*_*', status='done', mAP50=v)
+               for m, v in (('flagship', 0.3), ('naive', 0.1))]
+    paths = write_leaderboard(records, str(tmp_path))
+    assert paths['png'].endswith('leaderboard_bars.png')
+    assert osp.getsize(paths['png']) > 1000
+    assert not (tmp_path / 'leaderboard_heatmap.png').exists()
+    assert '![test mAP50 per method](leaderboard_bars.png)' in open(
+        paths['md']).read()
 
 
 def test_leaderboard_tool_runs_a_suite_end_to_end(tmp_path):
@@ -184,7 +200,7 @@ def test_leaderboard_tool_runs_a_suite_end_to_end(tmp_path):
     assert result['status'] == 'done' and result['mAP50'] is not None
     assert result['train_minutes'] > 0 and result['latency_ms'] > 0
     assert (work / 'leaderboard.md').is_file()
-    assert (work / 'leaderboard_heatmap.png').is_file()
+    assert (work / 'leaderboard_bars.png').is_file()  # one pair
     # a rerun skips it; --collect rebuilds the tables from the results
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     assert 'done before' in proc.stdout
