@@ -8,7 +8,7 @@ demo test split and the share of the naive-to-full gap each row closes,
 recall of the semi run against the hidden labels.
 
     python benchmarks/sparse_ignore.py [--detectors faster_rcnn,dino]
-    python benchmarks/sparse_ignore.py --seeds 0,1,2 [--skip ...]
+    python benchmarks/sparse_ignore.py --seeds 0,1,2 [--skip ...] [--no-train]
 
 Each run is cached in its work dir (rerun = resume). Writes
 benchmarks/results/sparse_ignore.md and demo_pseudo_labels.png; with
@@ -47,6 +47,9 @@ def main():
     parser.add_argument('--skip', default='',
                         help='comma-separated configs of rows 3+ to leave '
                         'out (the full and naive rows are always run)')
+    parser.add_argument('--no-train', action='store_true',
+                        help='with --seeds: tabulate the finished runs only '
+                        '("-" for the others) instead of training them')
     parser.add_argument('--seeds', default='',
                         help='comma-separated seeds: every row is trained '
                         'once per seed (default: one unseeded run)')
@@ -107,7 +110,9 @@ def seeded(args, skip):
              '`. Same configs and schedule as sparse_ignore.md, each row '
              'trained once per seed (`randomness.seed`); test mAP50 on the '
              f'fully annotated demo test split; {os.cpu_count()} CPU '
-             'cores.', '']
+             'cores.' + (' Partial: "-" = not run yet (the table came from '
+                         '`--no-train`; the same command without it trains '
+                         'the rest).' if args.no_train else ''), '']
     for detector in args.detectors.split(','):
         rows = [r for i, r in enumerate(ROWS[detector])
                 if i < 2 or r[1] not in skip]
@@ -117,21 +122,25 @@ def seeded(args, skip):
         results = {config: [] for _, config in rows}
         for seed in seeds:  # a whole replicate per seed first
             for name, config in rows:
+                work_dir = f'work_dirs/demo_{config}_seed{seed}'
+                if args.no_train and not osp.isfile(
+                        osp.join(REPO, work_dir, 'test_metrics.json')):
+                    results[config].append(None)  # not run yet
+                    continue
                 metrics, _ = train_and_test(
-                    f'configs/demo/{config}.py',
-                    f'work_dirs/demo_{config}_seed{seed}',
+                    f'configs/demo/{config}.py', work_dir,
                     train_options=[f'randomness.seed={seed}'])
                 results[config].append(metrics['lld/bbox_mAP_50'])
                 print(detector, name, seed, results[config][-1], flush=True)
         means = []
         for name, config in rows:
-            values = results[config]
-            mean = statistics.mean(values)
+            values = [v for v in results[config] if v is not None]
+            mean = statistics.mean(values) if values else float('nan')
             sd = statistics.stdev(values) if len(values) > 1 else 0.0
             means.append(mean)
             lines.append(f'| {name} | ' + ' | '.join(
-                f'{v:.3f}' for v in values) + f' | **{mean:.3f}** | '
-                f'{sd:.3f} |')
+                '-' if v is None else f'{v:.3f}' for v in results[config])
+                + f' | **{mean:.3f}** | {sd:.3f} |')
         full, naive = means[:2]
         lines += ['', 'Share of the naive-to-full gap closed by the mean '
                   'mAP50s, (row - naive) / (full - naive):', '']
