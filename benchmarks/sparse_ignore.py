@@ -50,6 +50,13 @@ def main():
     parser.add_argument('--no-train', action='store_true',
                         help='with --seeds: tabulate the finished runs only '
                         '("-" for the others) instead of training them')
+    parser.add_argument('--train-options', nargs='*', default=[],
+                        help='with --seeds: extra tools/train.py '
+                        '--cfg-options for every run (e.g. '
+                        'optim_wrapper.clip_grad.max_norm=5)')
+    parser.add_argument('--tag', default='',
+                        help='with --seeds: suffix of the work dirs and the '
+                        'results file, for runs with --train-options')
     parser.add_argument('--seeds', default='',
                         help='comma-separated seeds: every row is trained '
                         'once per seed (default: one unseeded run)')
@@ -106,7 +113,10 @@ def seeded(args, skip):
     lines = ['# Sparse annotation on the demo set, several seeds', '',
              f'Command: `python benchmarks/sparse_ignore.py --detectors '
              f'{args.detectors} --seeds {args.seeds}'
-             + (f' --skip {args.skip}' if args.skip else '') +
+             + (f' --skip {args.skip}' if args.skip else '')
+             + (f' --train-options {" ".join(args.train_options)}'
+                if args.train_options else '')
+             + (f' --tag {args.tag}' if args.tag else '') +
              '`. Same configs and schedule as sparse_ignore.md, each row '
              'trained once per seed (`randomness.seed`); test mAP50 on the '
              f'fully annotated demo test split; {os.cpu_count()} CPU '
@@ -122,14 +132,15 @@ def seeded(args, skip):
         results = {config: [] for _, config in rows}
         for seed in seeds:  # a whole replicate per seed first
             for name, config in rows:
-                work_dir = f'work_dirs/demo_{config}_seed{seed}'
+                work_dir = f'work_dirs/demo_{config}_seed{seed}{args.tag}'
                 if args.no_train and not osp.isfile(
                         osp.join(REPO, work_dir, 'test_metrics.json')):
                     results[config].append(None)  # not run yet
                     continue
                 metrics, _ = train_and_test(
                     f'configs/demo/{config}.py', work_dir,
-                    train_options=[f'randomness.seed={seed}'])
+                    train_options=[f'randomness.seed={seed}',
+                                   *args.train_options])
                 results[config].append(metrics['lld/bbox_mAP_50'])
                 print(detector, name, seed, results[config][-1], flush=True)
         means = []
@@ -149,7 +160,8 @@ def seeded(args, skip):
                      else float('nan'))
             lines.append(f'- {name}: **{ratio:.2f}**')
         lines.append('')
-    with open(osp.join(HERE, 'results', 'sparse_ignore_seeds.md'), 'w') as f:
+    out = osp.join(HERE, 'results', f'sparse_ignore_seeds{args.tag}.md')
+    with open(out, 'w') as f:
         f.write('\n'.join(lines) + '\n')
     print('\n'.join(lines))
 
