@@ -41,6 +41,18 @@ ROWS = {
 }
 
 
+def selected_rows(detector, skip):
+    """The detector's rows; full and naive always, the others unless in
+    ``skip``."""
+    return [r for i, r in enumerate(ROWS[detector])
+            if i < 2 or r[1] not in skip]
+
+
+def gap_closed(value, naive, full):
+    """(value - naive) / (full - naive); nan without a gap."""
+    return (value - naive) / (full - naive) if full > naive else float('nan')
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--detectors', default='faster_rcnn')
@@ -62,7 +74,14 @@ def main():
                         'once per seed (default: one unseeded run)')
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(',')))
+    if not args.seeds and (args.no_train or args.train_options or args.tag):
+        parser.error('--no-train, --train-options and --tag need --seeds')
     if args.seeds:
+        try:
+            args.seed_list = [int(v) for v in args.seeds.split(',')]
+        except ValueError:
+            parser.error(f'--seeds must be comma-separated integers, got '
+                         f'{args.seeds!r}')
         return seeded(args, skip)
     lines = ['# Sparse annotation on the demo set', '',
              f'Command: `python benchmarks/sparse_ignore.py --detectors '
@@ -76,8 +95,7 @@ def main():
                   '| training labels | config | mAP | mAP50 | train min |',
                   '|---|---|---|---|---|']
         results = []
-        rows = [r for i, r in enumerate(ROWS[detector])
-                if i < 2 or r[1] not in skip]
+        rows = selected_rows(detector, skip)
         for name, config in rows:
             metrics, minutes = train_and_test(f'configs/demo/{config}.py',
                                               f'work_dirs/demo_{config}')
@@ -86,12 +104,11 @@ def main():
                          f'{metrics["lld/bbox_mAP"]} | '
                          f'{metrics["lld/bbox_mAP_50"]} | {minutes:.1f} |')
         full, naive = (r['lld/bbox_mAP_50'] for r in results[:2])
-        gap = full - naive
         lines += ['', 'Share of the naive-to-full mAP50 gap closed, '
                   '(row - naive) / (full - naive):', '']
         for (name, _), r in zip(rows[2:], results[2:]):
             value = r['lld/bbox_mAP_50']
-            ratio = (value - naive) / gap if gap > 0 else float('nan')
+            ratio = gap_closed(value, naive, full)
             lines.append(f'- {name}: ({value} - {naive}) / ({full} - '
                          f'{naive}) = **{ratio:.2f}**')
         png = plot_pseudo_curves(f'work_dirs/demo_{ROWS[detector][3][1]}',
@@ -109,7 +126,7 @@ def main():
 def seeded(args, skip):
     """Every row once per seed; mean and standard deviation of mAP50 and
     the gap closed by the means."""
-    seeds = [int(v) for v in args.seeds.split(',')]
+    seeds = args.seed_list
     lines = ['# Sparse annotation on the demo set, several seeds', '',
              f'Command: `python benchmarks/sparse_ignore.py --detectors '
              f'{args.detectors} --seeds {args.seeds}'
@@ -124,8 +141,7 @@ def seeded(args, skip):
                          '`--no-train`; the same command without it trains '
                          'the rest).' if args.no_train else ''), '']
     for detector in args.detectors.split(','):
-        rows = [r for i, r in enumerate(ROWS[detector])
-                if i < 2 or r[1] not in skip]
+        rows = selected_rows(detector, skip)
         lines += [f'## {detector}', '', '| training labels | ' + ' | '.join(
             f'seed {s}' for s in seeds) + ' | mean | sd |',
             '|---|' + '---|' * (len(seeds) + 2)]
@@ -156,9 +172,8 @@ def seeded(args, skip):
         lines += ['', 'Share of the naive-to-full gap closed by the mean '
                   'mAP50s, (row - naive) / (full - naive):', '']
         for (name, _), mean in zip(rows[2:], means[2:]):
-            ratio = ((mean - naive) / (full - naive) if full > naive
-                     else float('nan'))
-            lines.append(f'- {name}: **{ratio:.2f}**')
+            lines.append(
+                f'- {name}: **{gap_closed(mean, naive, full):.2f}**')
         lines.append('')
     out = osp.join(HERE, 'results', f'sparse_ignore_seeds{args.tag}.md')
     with open(out, 'w') as f:
