@@ -96,6 +96,9 @@ def main():
     parser.add_argument('--shipped-run', help='work dir of a finished '
                         f'training of {CONFIG} on the shipped split')
     args = parser.parse_args()
+    if args.factor < 2 or 24 % args.factor:
+        parser.error('--factor must be 2, 3, 4, 6, 8, 12 or 24 (the 24 '
+                     f'demo epochs are divided by it), got {args.factor}')
     big_root = osp.join(args.work_dir, f'data_x{args.factor}') + '/'
     if not osp.isfile(osp.join(REPO, big_root,
                                'annotations/train_full.json')):
