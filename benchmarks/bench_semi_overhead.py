@@ -10,8 +10,9 @@ Time: forward + backward of one batch, the three models interleaved in one
 process (median of --reps steps). Memory: peak resident-memory growth over
 three training steps, each model measured in its own fresh process (CPU has
 no per-allocation peak counter). With --checkpoint (default: the demo
-region-ignore run of benchmarks/sparse_ignore.py, when present) all models
-start from trained weights, so the teacher makes realistic pseudo labels.
+region-ignore run of `benchmarks/sparse_ignore.py --seeds 0`, when
+present) all models start from trained weights, so the teacher makes
+realistic pseudo labels.
 
 Writes benchmarks/results/semi_overhead.md. Goal: <= 1.4x time, <= 1.6x
 memory vs the supervised sparse model.
@@ -29,7 +30,7 @@ import torch
 HERE = osp.dirname(osp.abspath(__file__))
 REPO = osp.dirname(HERE)
 CONFIG = 'configs/demo/faster_rcnn_sparse_semi.py'
-DEFAULT_CKPT = 'work_dirs/demo_faster_rcnn_sparse/epoch_24.pth'
+DEFAULT_CKPT = 'work_dirs/demo_faster_rcnn_sparse_seed0/epoch_24.pth'
 SOFT_TEACHER_CFG = dict(  # mmdet's soft-teacher_faster-rcnn config values
     freeze_teacher=True, sup_weight=1.0, unsup_weight=4.0,
     pseudo_label_initial_score_thr=0.5, rpn_pseudo_thr=0.9,

@@ -5,6 +5,7 @@ LLDSemiDetector: same NMS, region and GT-overlap rules) are matched to the
 hidden full labels there (same class, IoU >= 0.5, one-to-one by score).
 
     python benchmarks/pseudo_label_thresholds.py CONFIG CHECKPOINT [--name N]
+        [--cfg-options model.semi_train_cfg.teacher_rpn_cfg.max_per_img=50]
 
 CONFIG is a semi config (its semi_train_cfg gives the candidate rules);
 CHECKPOINT any detector or semi checkpoint of the same detector (a plain
@@ -18,10 +19,11 @@ import os.path as osp
 
 import numpy as np
 import torch
+from mmengine.config import DictAction
 
 HERE = osp.dirname(osp.abspath(__file__))
 REPO = osp.dirname(HERE)
-THRESHOLDS = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
+THRESHOLDS = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
 
 
 def main():
@@ -29,6 +31,8 @@ def main():
     parser.add_argument('config')
     parser.add_argument('checkpoint')
     parser.add_argument('--name', default='demo')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings of CONFIG, as tools/train.py')
     args = parser.parse_args()
     from mmdet.registry import DATASETS, MODELS
     from mmdet.structures.bbox import get_box_tensor
@@ -43,6 +47,8 @@ def main():
     register_all_modules()
     torch.set_num_threads(2)
     cfg = Config.fromfile(osp.join(REPO, args.config))
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
     semi_cfg = copy.deepcopy(cfg.model)
     semi_cfg.semi_train_cfg.update(score_thr=min(THRESHOLDS),
                                    with_similarity=False, burn_in=0)
@@ -102,7 +108,9 @@ def main():
     lines = [
         f'# Pseudo-label quality against the score threshold ({args.name})',
         '', f'Command: `python benchmarks/pseudo_label_thresholds.py '
-        f'{args.config} {args.checkpoint} --name {args.name}`. '
+        f'{args.config} {args.checkpoint} --name {args.name}'
+        + ''.join(f' --cfg-options {k}={v}'
+                  for k, v in (args.cfg_options or {}).items()) + '`. '
         f'{images} sparse training images, {hidden_outside} hidden cells '
         'outside their regions. Candidates: the teacher rules of the config '
         '(NMS, size, outside the region, off the GT).', '',

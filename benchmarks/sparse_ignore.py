@@ -11,10 +11,11 @@ recall of the semi run against the hidden labels.
     python benchmarks/sparse_ignore.py --seeds 0,1,2 [--skip ...] [--no-train]
 
 Each run is cached in its work dir (rerun = resume). Writes
-benchmarks/results/sparse_ignore.md and demo_pseudo_labels.png; with
+benchmarks/results/sparse_ignore_{detectors}.md and
+demo_pseudo_labels_{detector}.png; with
 ``--seeds`` (every row trained once per seed, ``randomness.seed``), the
 per-seed values, their mean and standard deviation go to
-benchmarks/results/sparse_ignore_seeds.md instead.
+benchmarks/results/sparse_ignore_seeds_{detectors}{tag}.md instead.
 """
 import argparse
 import glob
@@ -111,14 +112,11 @@ def main():
             ratio = gap_closed(value, naive, full)
             lines.append(f'- {name}: ({value} - {naive}) / ({full} - '
                          f'{naive}) = **{ratio:.2f}**')
-        png = plot_pseudo_curves(f'work_dirs/demo_{ROWS[detector][3][1]}',
-                                 f'demo_pseudo_labels_{detector}.png')
-        if png:
-            lines += ['', f'Pseudo labels of the flagship run against the '
-                      f'hidden labels (PseudoLabelStatsHook, per logged '
-                      f'iteration): ![]({png})']
+        lines += pseudo_curve_lines(detector, '', '')
         lines.append('')
-    with open(osp.join(HERE, 'results', 'sparse_ignore.md'), 'w') as f:
+    name = '_'.join(args.detectors.split(','))
+    with open(osp.join(HERE, 'results', f'sparse_ignore_{name}.md'),
+              'w') as f:
         f.write('\n'.join(lines) + '\n')
     print('\n'.join(lines))
 
@@ -134,8 +132,10 @@ def seeded(args, skip):
              + (f' --train-options {" ".join(args.train_options)}'
                 if args.train_options else '')
              + (f' --tag {args.tag}' if args.tag else '') +
-             '`. Same configs and schedule as sparse_ignore.md, each row '
-             'trained once per seed (`randomness.seed`); test mAP50 on the '
+             '`. Same configs and schedule as sparse_ignore_'
+             + '_'.join(args.detectors.split(',')) +
+             '.md, each row trained once per seed (`randomness.seed`); '
+             'test mAP50 on the '
              f'fully annotated demo test split; {os.cpu_count()} CPU '
              'cores.' + (' Partial: "-" = not run yet (the table came from '
                          '`--no-train`; the same command without it trains '
@@ -174,11 +174,27 @@ def seeded(args, skip):
         for (name, _), mean in zip(rows[2:], means[2:]):
             lines.append(
                 f'- {name}: **{gap_closed(mean, naive, full):.2f}**')
+        lines += pseudo_curve_lines(detector, f'_seed{seeds[0]}', args.tag)
         lines.append('')
-    out = osp.join(HERE, 'results', f'sparse_ignore_seeds{args.tag}.md')
+    name = '_'.join(args.detectors.split(','))
+    out = osp.join(HERE, 'results',
+                   f'sparse_ignore_seeds_{name}{args.tag}.md')
     with open(out, 'w') as f:
         f.write('\n'.join(lines) + '\n')
     print('\n'.join(lines))
+
+
+def pseudo_curve_lines(detector, seed, tag):
+    """README lines with the pseudo-label curves of the detector's flagship
+    run (work dir suffix ``seed`` + ``tag``), if it ran."""
+    png = plot_pseudo_curves(
+        f'work_dirs/demo_{ROWS[detector][3][1]}{seed}{tag}',
+        f'demo_pseudo_labels_{detector}{seed}{tag}.png')
+    if not png:
+        return []
+    return ['', f'Pseudo labels of the flagship run{seed.replace("_", " ")} '
+            'against the hidden labels (PseudoLabelStatsHook, per logged '
+            f'iteration): ![]({png})']
 
 
 def plot_pseudo_curves(work_dir, name):

@@ -1,4 +1,5 @@
 """Teacher-student training on sparsely annotated fields of view."""
+import contextlib
 import copy
 from typing import Dict, List, Optional, Tuple
 
@@ -11,6 +12,7 @@ from mmdet.structures import DetDataSample, SampleList
 from mmdet.structures.bbox import (BaseBoxes, bbox_overlaps, bbox_project,
                                    get_box_tensor)
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmengine.config import ConfigDict
 from mmengine.logging import MessageHub
 from mmengine.structures import InstanceData
 from torch import Tensor
@@ -22,7 +24,12 @@ from ..task_modules.assigners import region_covered_fraction
 #: ``preset``); keys given in ``semi_train_cfg`` override them.
 #: ``faster_rcnn`` / ``dino``: the project's defaults (softmax scores of
 #: Faster R-CNN are higher than DINO's sigmoid focal scores, hence the
-#: thresholds). ``sla_det``: the constants of the paper's code
+#: thresholds). ``faster_rcnn_scratch``: Faster R-CNN trained from scratch
+#: on a short schedule (the demo configs): its 15-way softmax rarely reaches
+#: 0.9 (benchmarks/results/pseudo_labels_demo_region_ignore_24e_seed0.md:
+#: 0.03 candidates per image at 0.9, 1.2 at 0.5 with precision 0.63), so
+#: pseudo labels from 0.5 and a (0.3, 0.5] similarity band. ``sla_det``: the
+#: constants of the paper's code
 #: (lld_facts.md): score > 0.95, class-agnostic NMS IoU 0.2, max 300,
 #: area > 10 px^2, dropped if it overlaps a GT box by more than 100 px^2,
 #: weight 0.1; similarity on (0.6, 0.95], 4x4 RoIAlign of the stride-8 map,
@@ -41,13 +48,27 @@ _OURS = dict(
     similarity=dict(score_range=(0.6, 0.9), margin=0.05, loss_weight=0.1,
                     pair_iou_thr=0.3, feat_stride=8, roi_size=4,
                     max_per_img=50, end=None))
+# for detectors whose scores run lower (DINO, Faster R-CNN from scratch)
+_LOW_SCORES = {
+    **_OURS, 'score_thr': 0.5,
+    'similarity': {
+        **_OURS['similarity'], 'score_range': (0.3, 0.5)
+    }
+}
+# The teacher's RPN keeps 100 proposals per image (not the 300 of the test
+# config) when it pseudo-labels: a field holds a few dozen cells at most,
+# and the RoI stage on 300 proposals was a third of the teacher's time
+# (benchmarks/results/semi_overhead.md).
+_TEACHER_RPN = dict(teacher_rpn_cfg=dict(nms_pre=300, max_per_img=100))
 SEMI_PRESETS: Dict[str, dict] = dict(
-    faster_rcnn=_OURS,
-    dino={
-        **_OURS, 'score_thr': 0.5,
-        'similarity': {
-            **_OURS['similarity'], 'score_range': (0.3, 0.5)
-        }
+    faster_rcnn={
+        **_OURS,
+        **_TEACHER_RPN
+    },
+    dino=_LOW_SCORES,
+    faster_rcnn_scratch={
+        **_LOW_SCORES,
+        **_TEACHER_RPN
     },
     sla_det=dict(
         score_thr=0.95,
@@ -67,7 +88,7 @@ SEMI_PRESETS: Dict[str, dict] = dict(
 
 _SWITCHES = dict(preset='faster_rcnn', burn_in=0, by_epoch=True,
                  with_pseudo=True, with_similarity=False,
-                 pseudo_attributes=False)
+                 pseudo_attributes=False, teacher_rpn_cfg=None)
 
 
 def resolve_semi_train_cfg(cfg: Optional[dict]) -> dict:
@@ -113,7 +134,10 @@ class LLDSemiDetector(SemiBaseDetector):
     ``teacher`` = weak augmentation, ``student`` = strong, with GT and region):
 
     1. The teacher (EMA of the student, :class:`LLDMeanTeacherHook`; never
-       trained by gradients) predicts on the teacher view.
+       trained by gradients) predicts on the teacher view; a two-stage
+       teacher's RPN uses its test config's ``rpn`` keys updated by
+       ``teacher_rpn_cfg`` (e.g. fewer proposals) for this only, not when
+       the teacher is evaluated.
     2. Its detections are filtered: class-agnostic NMS (``nms_iou_thr``),
        ``max_per_img``, mapped into the student view with the two views'
        homography matrices (original -> view), at least ``min_size`` wide
@@ -143,10 +167,13 @@ class LLDSemiDetector(SemiBaseDetector):
     GT alone (the teacher is not run; the EMA hook copies the student).
 
     ``semi_train_cfg`` keys: ``preset`` (``'faster_rcnn'`` default,
-    ``'dino'`` or ``'sla_det'``, see :data:`SEMI_PRESETS`) fills in the
-    thresholds above; ``burn_in``, ``by_epoch``, ``with_pseudo``,
-    ``with_similarity``, ``pseudo_attributes`` are switches. ``semi_test_cfg``:
-    ``predict_on`` (``'teacher'`` default, or ``'student'``).
+    ``'faster_rcnn_scratch'``, ``'dino'`` or ``'sla_det'``, see
+    :data:`SEMI_PRESETS`) fills in the thresholds above and
+    ``teacher_rpn_cfg`` (``None``: the test config unchanged; must be
+    ``None`` for a detector without an RPN, such as DINO); ``burn_in``,
+    ``by_epoch``, ``with_pseudo``, ``with_similarity``,
+    ``pseudo_attributes`` are switches. ``semi_test_cfg``: ``predict_on``
+    (``'teacher'`` default, or ``'student'``).
 
     After each step ``pseudo_log`` holds, per image, the pseudo labels in
     original-image pixels (for :class:`PseudoLabelStatsHook`).
@@ -187,7 +214,40 @@ class LLDSemiDetector(SemiBaseDetector):
             dict(type='CellSimilarityLoss', margin=sim['margin'],
                  loss_weight=sim['loss_weight']))
         self.freeze(self.teacher)
+        self._check_teacher_rpn_cfg()
         self.pseudo_log: Optional[List[dict]] = None
+
+    def _check_teacher_rpn_cfg(self) -> None:
+        override = self.semi_train_cfg['teacher_rpn_cfg']
+        if override is None:
+            return
+        if getattr(self.teacher, 'rpn_head', None) is None:
+            raise ValueError(
+                f'semi_train_cfg.teacher_rpn_cfg={dict(override)} needs a '
+                f'detector with an RPN; {type(self.teacher).__name__} has '
+                "none: set teacher_rpn_cfg=None (the 'dino' preset does)")
+        valid = set(self.teacher.rpn_head.test_cfg or {})
+        unknown = set(override) - valid
+        if unknown:
+            raise KeyError(f'unknown semi_train_cfg.teacher_rpn_cfg keys '
+                           f'{sorted(unknown)}; the RPN test config has '
+                           f'{sorted(valid)}')
+
+    @contextlib.contextmanager
+    def _teacher_rpn_test_cfg(self):
+        """The teacher's RPN test config updated by ``teacher_rpn_cfg``
+        inside the block, restored after it."""
+        override = self.semi_train_cfg['teacher_rpn_cfg']
+        if override is None:
+            yield
+            return
+        head = self.teacher.rpn_head
+        saved = head.test_cfg
+        head.test_cfg = ConfigDict({**saved, **override})
+        try:
+            yield
+        finally:
+            head.test_cfg = saved
 
     # ------------------------------------------------------------ schedule
     @staticmethod
@@ -278,7 +338,9 @@ class LLDSemiDetector(SemiBaseDetector):
         cfg = self.semi_train_cfg
         self.teacher.eval()
         bare = [DetDataSample(metainfo=s.metainfo) for s in teacher_samples]
-        results = self.teacher.predict(teacher_inputs, bare, rescale=False)
+        with self._teacher_rpn_test_cfg():
+            results = self.teacher.predict(teacher_inputs, bare,
+                                           rescale=False)
         lowest = min(cfg['score_thr'], cfg['similarity']['score_range'][0])
         out = []
         for res, t_sample, s_sample in zip(results, teacher_samples,

@@ -273,7 +273,10 @@ class AttrRoIHead(StandardRoIHead):
                 rescale: bool = False) -> InstanceList:
         results_list = super().predict(x, rpn_results_list,
                                        batch_data_samples, rescale)
-        if self.attr_head is None:
+        if self.attr_head is None or self.test_cfg is None:
+            # without a test config StandardRoIHead returns every RoI's
+            # per-class boxes, not detections (mmdet's SoftTeacher jitters
+            # boxes this way): nothing to attach attributes to
             return results_list
         batch_img_metas = [s.metainfo for s in batch_data_samples]
         final_feats, self._final_feats = self._final_feats, None

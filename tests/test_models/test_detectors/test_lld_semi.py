@@ -272,12 +272,62 @@ def test_semi_train_cfg_presets_and_typos():
     assert cfg['similarity']['margin'] == 0.05 and cfg['burn_in'] == 3
     assert resolve_semi_train_cfg(dict(preset='dino'))['score_thr'] < \
         SEMI_PRESETS['faster_rcnn']['score_thr']
+    # the demo's from-scratch Faster R-CNN shares DINO's lower thresholds;
+    # overriding one preset's key leaves the shared constants alone
+    scratch = resolve_semi_train_cfg(
+        dict(preset='faster_rcnn_scratch',
+             similarity=dict(score_range=(0.2, 0.5))))
+    assert scratch['score_thr'] == 0.5
+    assert scratch['similarity']['score_range'] == (0.2, 0.5)
+    assert SEMI_PRESETS['dino']['similarity']['score_range'] == (0.3, 0.5)
     with pytest.raises(KeyError, match='score_thrs'):
         resolve_semi_train_cfg(dict(score_thrs=0.5))
     with pytest.raises(KeyError, match='margins'):
         resolve_semi_train_cfg(dict(similarity=dict(margins=0.1)))
     with pytest.raises(ValueError, match='preset'):
         resolve_semi_train_cfg(dict(preset='soft_teacher'))
+
+
+def test_teacher_rpn_cfg_applies_to_pseudo_labelling_only(tmp_path):
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path)
+    model = build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=dict(
+        teacher_rpn_cfg=dict(nms_pre=50, max_per_img=3)))
+    full = model.teacher.rpn_head.test_cfg.max_per_img
+    assert full > 3
+    counts = []
+    roi_predict = model.teacher.roi_head.predict
+
+    def spy(x, proposals, *args, **kwargs):
+        counts.append([len(p) for p in proposals])
+        return roi_predict(x, proposals, *args, **kwargs)
+
+    model.teacher.roi_head.predict = spy
+    data = model.data_preprocessor(copy.deepcopy(batch), True)
+    model.teacher_candidates(data['inputs']['teacher'],
+                             data['data_samples']['teacher'],
+                             data['data_samples']['student'])
+    assert counts[-1] == [3]  # the teacher pseudo-labels from 3 proposals
+    assert model.teacher.rpn_head.test_cfg.max_per_img == full  # restored
+    model.eval()  # evaluating the teacher uses the whole test config
+    test = model.data_preprocessor(
+        dict(inputs=batch['inputs']['teacher'],
+             data_samples=batch['data_samples']['teacher']), False)
+    model.predict(test['inputs'], test['data_samples'])
+    assert counts[-1][0] > 3
+
+
+def test_teacher_rpn_cfg_errors():
+    with pytest.raises(ValueError, match='teacher_rpn_cfg.*DINO'):
+        build_tiny_model('tiny_dino_semi', semi_train_cfg=dict(
+            teacher_rpn_cfg=dict(max_per_img=100)))
+    with pytest.raises(KeyError, match="max_per_image.*max_per_img"):
+        build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=dict(
+            teacher_rpn_cfg=dict(max_per_image=100)))
+    # the DINO preset needs no override; Faster R-CNN's trims proposals
+    assert resolve_semi_train_cfg(dict(preset='dino'))[
+        'teacher_rpn_cfg'] is None
+    assert resolve_semi_train_cfg({})['teacher_rpn_cfg']['max_per_img'] == 100
 
 
 def test_student_and_teacher_are_built_from_separate_configs():

@@ -131,3 +131,29 @@ def test_proposal_features_mode_needs_the_shared_extractor():
                               roi_layer=dict(type='RoIAlign', output_size=7,
                                              sampling_ratio=0),
                               out_channels=16, featmap_strides=[4])))
+
+
+def test_no_test_cfg_returns_every_rois_class_boxes_like_mmdet(tmp_path):
+    """With ``test_cfg=None`` StandardRoIHead.predict returns each RoI's
+    per-class boxes and scores (mmdet's SoftTeacher jitters pseudo boxes
+    through it); the attribute head must pass them through untouched in
+    both modes."""
+    write_dataset(tmp_path, tiny_coco())
+    model = build_tiny_model('tiny_faster_rcnn_attr')
+    model.eval()
+    head = model.roi_head
+    head.test_cfg = None
+    data = model.data_preprocessor(tiny_batch(tmp_path, test_mode=True),
+                                   False)
+    samples = data['data_samples']
+    num_classes = head.bbox_head.num_classes
+    for mode in ('final_boxes', 'proposals'):
+        head.attr_predict_feats = mode
+        with torch.no_grad():
+            x = model.extract_feat(data['inputs'])
+            rpn = model.rpn_head.predict(x, samples, rescale=False)
+            results = head.predict(x, rpn, samples, rescale=False)
+        for res, props in zip(results, rpn):
+            assert res.bboxes.shape == (len(props), 4 * num_classes)
+            assert res.scores.shape == (len(props), num_classes + 1)
+            assert 'attributes' not in res
