@@ -2,7 +2,8 @@
 detector predicts on the sparse training images of the demo set; its
 detections outside the annotated region (the pseudo-label candidates of
 LLDSemiDetector: same NMS, region and GT-overlap rules) are matched to the
-hidden full labels there (same class, IoU >= 0.5, one-to-one by score).
+hidden full labels there (same class, IoU >= 0.5, one-to-one by score),
+and, to tell box errors from class errors, with any class.
 
     python benchmarks/pseudo_label_thresholds.py CONFIG CHECKPOINT [--name N]
         [--cfg-options model.semi_train_cfg.teacher_rpn_cfg.max_per_img=50]
@@ -69,6 +70,7 @@ def main():
     hidden = hook.load_full_annotations(hook.full_ann_file,
                                         ds.metainfo['classes'])
     tp = {t: 0 for t in THRESHOLDS}
+    tp_any = {t: 0 for t in THRESHOLDS}  # right box, any class
     num = {t: 0 for t in THRESHOLDS}
     hidden_outside = 0
     images = 0
@@ -99,12 +101,20 @@ def main():
                                           entry['labels'][keep], boxes,
                                           labels)
                 tp[t] += len(det)
+                det, _ = match_detections(
+                    entry['bboxes'][keep], entry['scores'][keep],
+                    np.zeros(int(keep.sum()), dtype=np.int64), boxes,
+                    np.zeros(len(boxes), dtype=np.int64))
+                tp_any[t] += len(det)
                 num[t] += int(keep.sum())
     rows = []
     for t in THRESHOLDS:
         precision = tp[t] / num[t] if num[t] else float('nan')
         recall = tp[t] / hidden_outside if hidden_outside else float('nan')
-        rows.append((t, num[t] / max(images, 1), precision, recall))
+        rows.append((t, num[t] / max(images, 1), precision, recall,
+                     tp_any[t] / num[t] if num[t] else float('nan'),
+                     tp_any[t] / hidden_outside if hidden_outside
+                     else float('nan')))
     lines = [
         f'# Pseudo-label quality against the score threshold ({args.name})',
         '', f'Command: `python benchmarks/pseudo_label_thresholds.py '
@@ -114,15 +124,21 @@ def main():
         f'{images} sparse training images, {hidden_outside} hidden cells '
         'outside their regions. Candidates: the teacher rules of the config '
         '(NMS, size, outside the region, off the GT).', '',
-        '| score >= | pseudo labels / image | precision | recall |',
-        '|---|---|---|---|'
-    ] + [f'| {t} | {n:.2f} | {p:.3f} | {r:.3f} |' for t, n, p, r in rows]
+        '| score >= | pseudo labels / image | precision | recall | '
+        'box precision (any class) | box recall (any class) |',
+        '|---|---|---|---|---|---|'
+    ] + [f'| {t} | {n:.2f} | {p:.3f} | {r:.3f} | {pa:.3f} | {ra:.3f} |'
+         for t, n, p, r, pa, ra in rows]
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(THRESHOLDS, [r[2] for r in rows], 'o-', label='precision')
     ax.plot(THRESHOLDS, [r[3] for r in rows], 's-', label='recall')
+    ax.plot(THRESHOLDS, [r[4] for r in rows], 'o:', color='C0',
+            label='box precision (any class)')
+    ax.plot(THRESHOLDS, [r[5] for r in rows], 's:', color='C1',
+            label='box recall (any class)')
     ax.set_xlabel('teacher score threshold')
     ax.set_ylim(0, 1)
     ax.legend()

@@ -197,6 +197,13 @@ def pseudo_curve_lines(detector, seed, tag):
             f'iteration): ![]({png})']
 
 
+def smooth(xs, ys, n=8):
+    """Running mean over ``n`` logged values: with a few pseudo labels per
+    iteration the raw precision jumps between 0 and 1."""
+    return xs, [statistics.mean(ys[max(0, i - n + 1):i + 1])
+                for i in range(len(ys))]
+
+
 def plot_pseudo_curves(work_dir, name):
     """Plot pseudo-label precision / recall / count per logged iteration of
     a semi run (its vis_data/scalars.json); returns the PNG's name."""
@@ -222,16 +229,17 @@ def plot_pseudo_curves(work_dir, name):
                     ys.append(rec[key])
     fig, ax = plt.subplots(figsize=(7, 3.5))
     for key in ('pseudo_precision', 'pseudo_recall'):
-        ax.plot(*series[key], label=key.replace('pseudo_', ''))
-    ax.set_xlabel('iteration')
+        ax.plot(*smooth(*series[key]), label=key.replace('pseudo_', ''))
+    ax.set_xlabel('iteration (running mean of 8 logged values)')
     ax.set_ylim(0, 1)
     ax.legend(loc='upper left')
     twin = ax.twinx()
-    twin.plot(*series['pseudo_per_img'], color='grey', alpha=0.5,
+    twin.plot(*smooth(*series['pseudo_per_img']), color='grey', alpha=0.5,
               label='pseudo labels / image')
     twin.set_ylabel('pseudo labels / image')
     twin.legend(loc='upper right')
-    ax.set_title(f'{work_dir}: pseudo labels vs hidden cells outside region')
+    ax.set_title(f'{osp.basename(work_dir)}: pseudo labels vs hidden cells',
+                 fontsize=10)
     fig.tight_layout()
     fig.savefig(osp.join(HERE, 'results', name), dpi=100)
     plt.close(fig)
