@@ -137,9 +137,8 @@ def seeded(args, skip):
              '.md, each row trained once per seed (`randomness.seed`); '
              'test mAP50 on the '
              f'fully annotated demo test split; {os.cpu_count()} CPU '
-             'cores.' + (' Partial: "-" = not run yet (the table came from '
-                         '`--no-train`; the same command without it trains '
-                         'the rest).' if args.no_train else ''), '']
+             'cores.', '']
+    missing = False
     for detector in args.detectors.split(','):
         rows = selected_rows(detector, skip)
         lines += [f'## {detector}', '', '| training labels | ' + ' | '.join(
@@ -152,6 +151,7 @@ def seeded(args, skip):
                 if args.no_train and not osp.isfile(
                         osp.join(REPO, work_dir, 'test_metrics.json')):
                     results[config].append(None)  # not run yet
+                    missing = True
                     continue
                 metrics, _ = train_and_test(
                     f'configs/demo/{config}.py', work_dir,
@@ -176,6 +176,10 @@ def seeded(args, skip):
                 f'- {name}: **{gap_closed(mean, naive, full):.2f}**')
         lines += pseudo_curve_lines(detector, f'_seed{seeds[0]}', args.tag)
         lines.append('')
+    if missing:
+        lines[2] += (' Partial: "-" = not run yet (the table came from '
+                     '`--no-train`; the same command without it trains the '
+                     'rest).')
     name = '_'.join(args.detectors.split(','))
     out = osp.join(HERE, 'results',
                    f'sparse_ignore_seeds_{name}{args.tag}.md')
@@ -193,8 +197,8 @@ def pseudo_curve_lines(detector, seed, tag):
     if not png:
         return []
     return ['', f'Pseudo labels of the flagship run{seed.replace("_", " ")} '
-            'against the hidden labels (PseudoLabelStatsHook, per logged '
-            f'iteration): ![]({png})']
+            'against the hidden labels (PseudoLabelStatsHook, running mean '
+            f'of 8 logged iterations): ![]({png})']
 
 
 def smooth(xs, ys, n=8):
