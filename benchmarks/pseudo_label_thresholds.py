@@ -50,6 +50,18 @@ def main():
     cfg = Config.fromfile(osp.join(REPO, args.config))
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    if cfg.model.get('type') != 'LLDSemiDetector':
+        parser.error(f'{args.config}: model.type is '
+                     f'{cfg.model.get("type")!r}; give an LLDSemiDetector '
+                     'config (its semi_train_cfg sets the candidate rules)')
+    hook_cfg = [h for h in cfg.get('custom_hooks', [])
+                if h['type'] == 'PseudoLabelStatsHook'
+                and h.get('full_ann_file')]
+    if not hook_cfg:
+        parser.error(f'{args.config}: custom_hooks has no '
+                     'PseudoLabelStatsHook with a full_ann_file (the hidden '
+                     'full labels to score pseudo labels against)')
+    hook_cfg = hook_cfg[0]
     semi_cfg = copy.deepcopy(cfg.model)
     semi_cfg.semi_train_cfg.update(score_thr=min(THRESHOLDS),
                                    with_similarity=False, burn_in=0)
@@ -63,8 +75,6 @@ def main():
         if t['type'] == 'RandomFlip':
             t['prob'] = 0.0
     ds = DATASETS.build(ds_cfg)
-    hook_cfg = [h for h in cfg.custom_hooks
-                if h['type'] == 'PseudoLabelStatsHook'][0]
     hook = PseudoLabelStatsHook(full_ann_file=osp.join(
         REPO, hook_cfg['full_ann_file']))
     hidden = hook.load_full_annotations(hook.full_ann_file,

@@ -75,6 +75,12 @@ def main():
                         'once per seed (default: one unseeded run)')
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(',')))
+    unknown = set(args.detectors.split(',')) - set(ROWS)
+    if unknown:
+        parser.error(f'--detectors: unknown {sorted(unknown)}; choose from '
+                     f'{sorted(ROWS)}')
+    # results files are named after the detectors compared
+    args.name = '_'.join(args.detectors.split(','))
     if not args.seeds and (args.no_train or args.train_options or args.tag):
         parser.error('--no-train, --train-options and --tag need --seeds')
     if args.seeds:
@@ -114,8 +120,7 @@ def main():
                          f'{naive}) = **{ratio:.2f}**')
         lines += pseudo_curve_lines(detector, '', '')
         lines.append('')
-    name = '_'.join(args.detectors.split(','))
-    with open(osp.join(HERE, 'results', f'sparse_ignore_{name}.md'),
+    with open(osp.join(HERE, 'results', f'sparse_ignore_{args.name}.md'),
               'w') as f:
         f.write('\n'.join(lines) + '\n')
     print('\n'.join(lines))
@@ -132,11 +137,9 @@ def seeded(args, skip):
              + (f' --train-options {" ".join(args.train_options)}'
                 if args.train_options else '')
              + (f' --tag {args.tag}' if args.tag else '') +
-             '`. Same configs and schedule as sparse_ignore_'
-             + '_'.join(args.detectors.split(',')) +
-             '.md, each row trained once per seed (`randomness.seed`); '
-             'test mAP50 on the '
-             f'fully annotated demo test split; {os.cpu_count()} CPU '
+             f'`. Same configs and schedule as sparse_ignore_{args.name}.md, '
+             'each row trained once per seed (`randomness.seed`); test mAP50 '
+             f'on the fully annotated demo test split; {os.cpu_count()} CPU '
              'cores.', '']
     missing = False
     for detector in args.detectors.split(','):
@@ -180,9 +183,8 @@ def seeded(args, skip):
         lines[2] += (' Partial: "-" = not run yet (the table came from '
                      '`--no-train`; the same command without it trains the '
                      'rest).')
-    name = '_'.join(args.detectors.split(','))
     out = osp.join(HERE, 'results',
-                   f'sparse_ignore_seeds_{name}{args.tag}.md')
+                   f'sparse_ignore_seeds_{args.name}{args.tag}.md')
     with open(out, 'w') as f:
         f.write('\n'.join(lines) + '\n')
     print('\n'.join(lines))

@@ -221,6 +221,10 @@ class LLDSemiDetector(SemiBaseDetector):
         override = self.semi_train_cfg['teacher_rpn_cfg']
         if override is None:
             return
+        if not isinstance(override, dict):
+            raise TypeError(f'semi_train_cfg.teacher_rpn_cfg must be a dict '
+                            f'of RPN test-config keys or None, got '
+                            f'{override!r}')
         if getattr(self.teacher, 'rpn_head', None) is None:
             raise ValueError(
                 f'semi_train_cfg.teacher_rpn_cfg={dict(override)} needs a '

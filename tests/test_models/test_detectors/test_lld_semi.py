@@ -321,6 +321,9 @@ def test_teacher_rpn_cfg_errors():
     with pytest.raises(ValueError, match='teacher_rpn_cfg.*DINO'):
         build_tiny_model('tiny_dino_semi', semi_train_cfg=dict(
             teacher_rpn_cfg=dict(max_per_img=100)))
+    with pytest.raises(TypeError, match='teacher_rpn_cfg must be a dict'):
+        build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=dict(
+            teacher_rpn_cfg=100))
     with pytest.raises(KeyError, match="max_per_image.*max_per_img"):
         build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=dict(
             teacher_rpn_cfg=dict(max_per_image=100)))
