@@ -1,3 +1,7 @@
 from .instance_weights import gt_instance_weights, positive_weight_factors
+from .memory_format import channels_last_backbone, channels_last_detectors
 
-__all__ = ['gt_instance_weights', 'positive_weight_factors']
+__all__ = [
+    'gt_instance_weights', 'positive_weight_factors', 'channels_last_backbone',
+    'channels_last_detectors'
+]

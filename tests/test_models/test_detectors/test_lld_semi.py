@@ -333,6 +333,33 @@ def test_teacher_rpn_cfg_errors():
     assert resolve_semi_train_cfg({})['teacher_rpn_cfg']['max_per_img'] == 100
 
 
+def test_channels_last_teacher_gives_the_same_pseudo_label_candidates(
+        tmp_path):
+    from lld_mmdet.models.utils import channels_last_detectors
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path)
+    low = dict(score_thr=0.0, similarity=dict(score_range=(0.0, 0.5)))
+    plain = build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=low)
+    fast = copy.deepcopy(plain)
+    assert channels_last_detectors(fast) == 2  # student and teacher
+    assert channels_last_detectors(fast) == 2  # idempotent
+    for model in (fast.student, fast.teacher):
+        w = model.backbone.conv1.weight
+        assert w.is_contiguous(memory_format=torch.channels_last) and \
+            not w.is_contiguous()
+    assert plain.teacher.backbone.conv1.weight.is_contiguous()
+    data = fast.data_preprocessor(copy.deepcopy(batch), True)
+    args = (data['inputs']['teacher'], data['data_samples']['teacher'],
+            data['data_samples']['student'])
+    ref, out = plain.teacher_candidates(*args), fast.teacher_candidates(*args)
+    assert len(ref[0]) > 0
+    torch.testing.assert_close(out[0].bboxes, ref[0].bboxes, atol=1e-3,
+                               rtol=1e-4)
+    torch.testing.assert_close(out[0].scores, ref[0].scores, atol=1e-4,
+                               rtol=1e-4)
+    assert torch.equal(out[0].labels, ref[0].labels)
+
+
 def test_student_and_teacher_are_built_from_separate_configs():
     model = build_tiny_model('tiny_dino_semi')
     assert model.student is not model.teacher
@@ -424,6 +451,8 @@ def test_semi_training_evaluates_and_resumes_teacher_and_student(
     config = write_tiny_config(
         tmp_path, base=base,
         train_cfg=dict(max_epochs=2, val_interval=2),
+        # as the demo schedule: checkpoints of channels-last backbones
+        default_hooks=dict(channels_last=dict(type='ChannelsLastHook')),
         # no random flip: epoch 2 depends only on what the checkpoint holds
         train_dataloader=dict(dataset=dict(pipeline=[
             dict(type='LoadImageFromFile'),
@@ -441,6 +470,7 @@ def test_semi_training_evaluates_and_resumes_teacher_and_student(
     log = run_train_tool(config, straight)
     assert 'teacher/lld/bbox_mAP_50' in log and 'student/lld/bbox_mAP' in log
     assert 'pseudo_per_img' in log
+    assert 'ChannelsLastHook: 2 backbone(s)' in log
     first = torch.load(osp.join(straight, 'epoch_1.pth'), weights_only=True)
     last = torch.load(osp.join(straight, 'epoch_2.pth'), weights_only=True)
     keys = last['state_dict'].keys()

@@ -1,0 +1,204 @@
+"""Where the demo set's naive-to-full gap lies, and what pseudo labels from
+a trained teacher add: demo Faster R-CNN with attributes, sparse labels.
+
+    python benchmarks/semi_diagnostics.py [--seeds 0,1,2] [--rows a,b]
+                                          [--no-train]
+
+Rows (test mAP50 / mAP on the fully annotated demo test split):
+
+- ``region_ignore``: `configs/demo/faster_rcnn_sparse.py`, 24 epochs (the
+  seeded runs of ``sparse_ignore.py --seeds``, reused when present).
+- ``oracle_negatives``: the same, but trained on the hidden full labels
+  with every cell outside the annotated region an ignore box (COCO
+  ``iscrowd``) and no region: outside the region, the hidden cells are
+  ignored and everything else is background. The upper bound of what
+  background certified by a teacher could add to region ignore.
+- ``finetune_*``: 12 more epochs from the seed's ``region_ignore``
+  checkpoint (``load_from``; SGD lr 0.005, x0.1 after epoch 8):
+  ``finetune_ignore`` supervised only (the control for the extra epochs),
+  ``finetune_semi_w01`` / ``finetune_semi_w1`` with `LLDSemiDetector`
+  (`configs/demo/faster_rcnn_sparse_semi.py`: EMA teacher initialised
+  from the checkpoint, no burn-in, ``faster_rcnn_scratch`` thresholds, no
+  similarity loss) and ``pseudo_weight`` 0.1 / 1.0. The teacher is
+  evaluated; the pseudo labels of the last 3 logged iterations (one per
+  epoch) come from the training log (PseudoLabelStatsHook).
+
+Each run is cached in work_dirs/semi_diagnostics/<row>_seed<seed> (rerun =
+resume); ``--rows`` trains only those rows, ``--no-train`` only tabulates
+finished runs ("-" for the others). Writes
+benchmarks/results/semi_diagnostics.md.
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import statistics
+
+from _common import HERE, REPO, train_and_test
+
+OUT = 'work_dirs/semi_diagnostics'
+FINETUNE = """load_from = {load_from!r}
+train_cfg = dict(max_epochs=12, val_interval=6)
+optim_wrapper = dict(optimizer=dict(lr=0.005))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
+    dict(type='MultiStepLR', begin=0, end=12, by_epoch=True, milestones=[8],
+         gamma=0.1)
+]
+"""
+SEMI = ("model = dict(semi_train_cfg=dict(burn_in=0, with_similarity=False, "
+        "pseudo_weight={weight}))\n")
+ROWS = {
+    'region_ignore': 'region ignore, 24 epochs',
+    'oracle_negatives': 'region ignore + oracle background outside the '
+    'region (hidden cells ignored), 24 epochs',
+    'finetune_ignore': '+ 12 epochs, supervised (region ignore)',
+    'finetune_semi_w01': '+ 12 epochs, semi, pseudo_weight 0.1',
+    'finetune_semi_w1': '+ 12 epochs, semi, pseudo_weight 1.0',
+}
+
+
+def oracle_ann_file():
+    """The hidden full labels of the sparse training split with the cells
+    the sparse file does not label turned into ``iscrowd`` ignore boxes and
+    the regions dropped; returns its path."""
+    path = osp.join(REPO, OUT, 'train_oracle_negatives.json')
+    if osp.isfile(path):
+        return path
+    ann_dir = osp.join(REPO, 'data', 'demo', 'annotations')
+    with open(osp.join(ann_dir, 'train.json')) as f:
+        sparse = json.load(f)
+    with open(osp.join(ann_dir, 'train_full.json')) as f:
+        full = json.load(f)
+    sparse_ids = {im['file_name']: im['id'] for im in sparse['images']}
+    labelled = {}
+    for ann in sparse['annotations']:
+        labelled.setdefault(ann['image_id'], set()).add(
+            tuple(round(v, 1) for v in ann['bbox']))
+    names = {im['id']: im['file_name'] for im in full['images']}
+    for ann in full['annotations']:
+        key = tuple(round(v, 1) for v in ann['bbox'])
+        if key not in labelled.get(sparse_ids[names[ann['image_id']]], ()):
+            ann['iscrowd'] = 1
+    for im in full['images']:
+        im.pop('annotated_region', None)
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(full, f)
+    return path
+
+
+def row_config(row, seed):
+    """(config path relative to the repo, work dir) of a row and seed."""
+    if row == 'region_ignore':
+        return ('configs/demo/faster_rcnn_sparse.py',
+                f'work_dirs/demo_faster_rcnn_sparse_seed{seed}')
+    work_dir = f'{OUT}/{row}_seed{seed}'
+    base = 'faster_rcnn_sparse_semi' if 'semi' in row else \
+        'faster_rcnn_sparse'
+    lines = [f"_base_ = {osp.join(REPO, 'configs', 'demo', base + '.py')!r}",
+             f'randomness = dict(seed={seed})']
+    if row == 'oracle_negatives':
+        lines.append('train_dataloader = dict(dataset=dict(ann_file='
+                     f'{oracle_ann_file()!r}))')
+    else:
+        start = osp.join(REPO, f'work_dirs/demo_faster_rcnn_sparse_seed'
+                         f'{seed}', 'epoch_24.pth')
+        lines.append(FINETUNE.format(load_from=start))
+    if row.startswith('finetune_semi'):
+        lines.append(SEMI.format(
+            weight={'finetune_semi_w01': 0.1, 'finetune_semi_w1': 1.0}[row]))
+    path = f'{OUT}/configs/{row}_seed{seed}.py'
+    os.makedirs(osp.join(REPO, OUT, 'configs'), exist_ok=True)
+    with open(osp.join(REPO, path), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    return path, work_dir
+
+
+def last_pseudo_stats(work_dir, n=3):
+    """Mean pseudo labels per image and precision over the last ``n``
+    logged iterations of a semi run (the demo logs once per epoch; None
+    when there are none)."""
+    files = glob.glob(osp.join(REPO, work_dir, '*', 'vis_data',
+                               'scalars.json'))
+    records = []
+    for path in files:
+        with open(path) as f:
+            records += [json.loads(line) for line in f]
+    per_img = [r['pseudo_per_img'] for r in records if 'pseudo_per_img' in r]
+    prec = [r['pseudo_precision'] for r in records
+            if 'pseudo_precision' in r]
+    if not per_img:
+        return None
+    return (statistics.mean(per_img[-n:]),
+            statistics.mean(prec[-n:]) if prec else float('nan'))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--seeds', default='0')
+    parser.add_argument('--rows', default=','.join(ROWS),
+                        help='rows to train (the others are tabulated when '
+                        'finished)')
+    parser.add_argument('--no-train', action='store_true')
+    args = parser.parse_args()
+    try:
+        seeds = [int(v) for v in args.seeds.split(',')]
+    except ValueError:
+        parser.error(f'--seeds must be comma-separated integers, got '
+                     f'{args.seeds!r}')
+    train_rows = set(filter(None, args.rows.split(',')))
+    unknown = train_rows - set(ROWS)
+    if unknown:
+        parser.error(f'--rows: unknown {sorted(unknown)}; choose from '
+                     f'{list(ROWS)}')
+    results, pseudo = {}, {}
+    for seed in seeds:
+        for row in ROWS:
+            config, work_dir = row_config(row, seed)
+            done = osp.isfile(osp.join(REPO, work_dir, 'test_metrics.json'))
+            if not done and (args.no_train or row not in train_rows):
+                continue
+            metrics, _ = train_and_test(config, work_dir,
+                                        train_options=[
+                                            f'randomness.seed={seed}'])
+            results[row, seed] = (metrics['lld/bbox_mAP_50'],
+                                  metrics['lld/bbox_mAP'])
+            pseudo[row, seed] = last_pseudo_stats(work_dir)
+            print(row, seed, results[row, seed], flush=True)
+
+    lines = [
+        '# Sparse demo set: where the gap lies, what pseudo labels add', '',
+        f'Command: `python benchmarks/semi_diagnostics.py --seeds '
+        f'{args.seeds}` (rows trained per seed: see the table; "-" = not '
+        f'run). Demo Faster R-CNN with attributes, test split; '
+        f'{os.cpu_count()} CPU cores. See the script docstring for each '
+        'row.', '',
+        '| row | ' + ' | '.join(f'seed {s} mAP50 (mAP)' for s in seeds) +
+        ' | mean mAP50 | pseudo labels / image, precision (last 3 logged '
+        'iterations) |',
+        '|---|' + '---|' * (len(seeds) + 2)
+    ]
+    for row, label in ROWS.items():
+        cells, values = [], []
+        for seed in seeds:
+            if (row, seed) in results:
+                m50, m = results[row, seed]
+                cells.append(f'{m50:.3f} ({m:.3f})')
+                values.append(m50)
+            else:
+                cells.append('-')
+        stats = [pseudo[row, s] for s in seeds
+                 if pseudo.get((row, s)) is not None]
+        mean = f'**{statistics.mean(values):.3f}**' if values else '-'
+        lines.append(f'| {label} | ' + ' | '.join(cells) + f' | {mean} | ' +
+                     ('; '.join(f'{n:.2f}, {p:.2f}' for n, p in stats)
+                      if stats else '') + ' |')
+    with open(osp.join(HERE, 'results', 'semi_diagnostics.md'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    print('\n'.join(lines))
+
+
+if __name__ == '__main__':
+    main()
