@@ -19,9 +19,12 @@ Rows (test mAP50 / mAP on the fully annotated demo test split):
   ``finetune_semi_w01`` / ``finetune_semi_w1`` with `LLDSemiDetector`
   (`configs/demo/faster_rcnn_sparse_semi.py`: EMA teacher initialised
   from the checkpoint, no burn-in, ``faster_rcnn_scratch`` thresholds, no
-  similarity loss) and ``pseudo_weight`` 0.1 / 1.0. The teacher is
-  evaluated; the pseudo labels of the last 3 logged iterations (one per
-  epoch) come from the training log (PseudoLabelStatsHook).
+  similarity loss) and ``pseudo_weight`` 0.1 / 1.0; and
+  ``finetune_semi_w1_frozen``: weight 1.0 with the teacher frozen at the
+  checkpoint (no EMA drift towards the student's own pseudo labels; the
+  student is evaluated). Otherwise the teacher is evaluated. The pseudo
+  labels of the last 3 logged iterations (one per epoch) come from the
+  training log (PseudoLabelStatsHook).
 
 Each run is cached in work_dirs/semi_diagnostics/<row>_seed<seed> (rerun =
 resume); ``--rows`` trains only those rows, ``--no-train`` only tabulates
@@ -47,8 +50,8 @@ param_scheduler = [
          gamma=0.1)
 ]
 """
-SEMI = ("model = dict(semi_train_cfg=dict(burn_in=0, with_similarity=False, "
-        "pseudo_weight={weight}))\n")
+SEMI = ('model = dict(semi_train_cfg=dict(burn_in=0, with_similarity=False,'
+        ' pseudo_weight={weight}){test})\n')
 ROWS = {
     'region_ignore': 'region ignore, 24 epochs',
     'oracle_negatives': 'region ignore + oracle background outside the '
@@ -56,7 +59,19 @@ ROWS = {
     'finetune_ignore': '+ 12 epochs, supervised (region ignore)',
     'finetune_semi_w01': '+ 12 epochs, semi, pseudo_weight 0.1',
     'finetune_semi_w1': '+ 12 epochs, semi, pseudo_weight 1.0',
+    'finetune_semi_w1_frozen': '+ 12 epochs, semi, pseudo_weight 1.0, '
+    'frozen teacher (student evaluated)',
 }
+# the teacher stays the 24-epoch model: the EMA hook never fires again (the
+# same as LLDMeanTeacherHook(freeze_after_burn_in=True) with burn_in=0; the
+# recorded runs used this form)
+FROZEN = """custom_hooks = [
+    dict(type='LLDMeanTeacherHook', momentum=0.01, interval=10**9),
+    dict(type='PseudoLabelStatsHook',
+         full_ann_file='data/demo/annotations/train_full.json'),
+]
+default_hooks = dict(checkpoint=dict(save_best='student/lld/bbox_mAP_50'))
+"""
 
 
 def oracle_ann_file():
@@ -108,7 +123,11 @@ def row_config(row, seed):
         lines.append(FINETUNE.format(load_from=start))
     if row.startswith('finetune_semi'):
         lines.append(SEMI.format(
-            weight={'finetune_semi_w01': 0.1, 'finetune_semi_w1': 1.0}[row]))
+            weight=0.1 if row == 'finetune_semi_w01' else 1.0,
+            test=", semi_test_cfg=dict(predict_on='student')"
+            if row == 'finetune_semi_w1_frozen' else ''))
+    if row == 'finetune_semi_w1_frozen':
+        lines.append(FROZEN)
     path = f'{OUT}/configs/{row}_seed{seed}.py'
     os.makedirs(osp.join(REPO, OUT, 'configs'), exist_ok=True)
     with open(osp.join(REPO, path), 'w') as f:

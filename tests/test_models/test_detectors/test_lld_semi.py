@@ -436,6 +436,30 @@ def test_teacher_copies_the_student_during_burn_in():
     torch.testing.assert_close(t, s - 0.99)
 
 
+def test_frozen_teacher_copies_during_burn_in_then_stays():
+    from lld_mmdet.engine.hooks import LLDMeanTeacherHook
+    model = semi_model(burn_in=1)
+    hook = LLDMeanTeacherHook(momentum=0.5, freeze_after_burn_in=True)
+    with torch.no_grad():
+        for p in model.student.parameters():
+            p.add_(1.0)
+    hook.after_train_iter(_Runner(model, epoch=0), 0)  # burn-in: a copy
+    burnt_in = copy.deepcopy(model.teacher.state_dict())
+    for key, value in model.student.state_dict().items():
+        torch.testing.assert_close(burnt_in[key], value, msg=key)
+    with torch.no_grad():
+        for p in model.student.parameters():
+            p.add_(1.0)
+    hook.after_train_iter(_Runner(model, epoch=1, iteration=5), 0)
+    for key, value in model.teacher.state_dict().items():
+        torch.testing.assert_close(value, burnt_in[key], msg=key)
+    # the same step without the switch moves the teacher halfway
+    LLDMeanTeacherHook(momentum=0.5).after_train_iter(
+        _Runner(model, epoch=1, iteration=5), 0)
+    t, s = next(model.teacher.parameters()), next(model.student.parameters())
+    torch.testing.assert_close(t, s - 0.5)
+
+
 # ---------------------------------------------------------- whole runs
 @pytest.mark.parametrize('base', ['tiny_faster_rcnn_semi', 'tiny_dino_semi'])
 def test_semi_training_evaluates_and_resumes_teacher_and_student(
