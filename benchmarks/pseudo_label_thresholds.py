@@ -24,7 +24,7 @@ from mmengine.config import DictAction
 
 HERE = osp.dirname(osp.abspath(__file__))
 REPO = osp.dirname(HERE)
-THRESHOLDS = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
+THRESHOLDS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
 
 
 def main():
