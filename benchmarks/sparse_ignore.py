@@ -38,7 +38,9 @@ ROWS = {
              ('sparse, naive', 'dino_sparse_naive'),
              ('sparse, region ignore', 'dino_sparse_ignore'),
              ('sparse, region ignore + semi + similarity (flagship)',
-              'dino_sparse')],
+              'dino_sparse'),
+             ('sparse, region ignore + semi + similarity, score_thr 0.4',
+              'dino_sparse_thr04')],
 }
 
 
