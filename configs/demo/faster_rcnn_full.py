@@ -22,7 +22,7 @@ model = dict(
     test_cfg=dict(rpn=dict(nms_pre=600, max_per_img=300)))
 default_hooks = dict(logger=dict(interval=12),
                      checkpoint=dict(interval=6, max_keep_ckpts=2,
-                                     save_best='lld/bbox_mAP_50'))
-# channels-last backbone: faster CPU convolutions, same values
-# (benchmarks/results/semi_overhead.md)
-default_hooks = dict(channels_last=dict(type='ChannelsLastHook'))
+                                     save_best='lld/bbox_mAP_50'),
+                     # channels-last backbone: faster CPU convolutions,
+                     # same values (benchmarks/results/semi_overhead.md)
+                     channels_last=dict(type='ChannelsLastHook'))

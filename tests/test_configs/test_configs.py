@@ -59,3 +59,17 @@ def test_semi_configs_train_both_views_and_evaluate_the_teacher(config):
     # region ignore in the student view, after every geometric transform
     assert student[-2:] == ['SparseRegionIgnore', 'PackLLDInputs']
     assert 'SparseRegionIgnore' not in [t['type'] for t in branch.teacher]
+
+
+@pytest.mark.parametrize(
+    'config', [c for c in CONFIGS if '/demo/' in c and 'faster_rcnn' in c])
+def test_demo_faster_rcnn_configs_keep_their_hooks_and_run_channels_last(
+        config):
+    cfg = Config.fromfile(osp.join(REPO, config))
+    hooks = cfg.default_hooks
+    assert hooks.channels_last.type == 'ChannelsLastHook'
+    # checkpoint settings of the demo base (a second default_hooks in one
+    # file would silently replace them)
+    assert hooks.checkpoint.interval == 6
+    assert hooks.checkpoint.max_keep_ckpts == 2
+    assert hooks.logger.interval == 12
