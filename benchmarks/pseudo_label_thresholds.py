@@ -6,7 +6,12 @@ hidden full labels there (same class, IoU >= 0.5, one-to-one by score),
 and, to tell box errors from class errors, with any class.
 
     python benchmarks/pseudo_label_thresholds.py CONFIG CHECKPOINT [--name N]
+        [--score {class,fg}]
         [--cfg-options model.semi_train_cfg.teacher_rpn_cfg.max_per_img=50]
+
+``--score fg`` thresholds the teacher's foreground score (1 - background
+probability, the rule of ``semi_train_cfg.fg_score_thr``) instead of its
+class score; needs a teacher with AttrRoIHead.
 
 CONFIG is a semi config (its semi_train_cfg gives the candidate rules);
 CHECKPOINT any detector or semi checkpoint of the same detector (a plain
@@ -32,6 +37,9 @@ def main():
     parser.add_argument('config')
     parser.add_argument('checkpoint')
     parser.add_argument('--name', default='demo')
+    parser.add_argument('--score', choices=('class', 'fg'), default='class',
+                        help='threshold the class score (default) or the '
+                        'foreground score')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of CONFIG, as tools/train.py')
     args = parser.parse_args()
@@ -65,6 +73,9 @@ def main():
     semi_cfg = copy.deepcopy(cfg.model)
     semi_cfg.semi_train_cfg.update(score_thr=min(THRESHOLDS),
                                    with_similarity=False, burn_in=0)
+    if args.score == 'fg':
+        semi_cfg.semi_train_cfg.update(score_thr=1.0,
+                                       fg_score_thr=min(THRESHOLDS))
     model = MODELS.build(semi_cfg)
     load_checkpoint(model, osp.join(REPO, args.checkpoint),
                     map_location='cpu', logger='silent')
@@ -93,13 +104,16 @@ def main():
                 data['inputs']['teacher'], data['data_samples']['teacher'],
                 data['data_samples']['student'])
         # the teacher's candidates minus those on a GT box, as in training
-        log = model._log_pseudo(data['data_samples']['student'], [
+        kept = [
             c[model._off_gt(c.bboxes, get_box_tensor(s.gt_instances.bboxes))]
             for c, s in zip(cands, data['data_samples']['student'])
-        ], cands)
-        for entry in log:
+        ]
+        log = model._log_pseudo(data['data_samples']['student'], kept, cands)
+        for entry, cand in zip(log, kept):
             if entry['region'] is None:
                 continue
+            if args.score == 'fg':
+                entry['scores'] = cand.fg_scores.numpy()
             images += 1
             boxes, labels = hook.outside(
                 hidden[osp.basename(entry['img_path'])], entry['region'])
@@ -126,15 +140,18 @@ def main():
                      tp_any[t] / hidden_outside if hidden_outside
                      else float('nan')))
     lines = [
-        f'# Pseudo-label quality against the score threshold ({args.name})',
-        '', f'Command: `python benchmarks/pseudo_label_thresholds.py '
+        f'# Pseudo-label quality against the {args.score} score threshold '
+        f'({args.name})', '',
+        f'Command: `python benchmarks/pseudo_label_thresholds.py '
         f'{args.config} {args.checkpoint} --name {args.name}'
+        + (' --score fg' if args.score == 'fg' else '')
         + ''.join(f' --cfg-options {k}={v}'
                   for k, v in (args.cfg_options or {}).items()) + '`. '
         f'{images} sparse training images, {hidden_outside} hidden cells '
         'outside their regions. Candidates: the teacher rules of the config '
         '(NMS, size, outside the region, off the GT).', '',
-        '| score >= | pseudo labels / image | precision | recall | '
+        f'| {args.score} score >= | pseudo labels / image | precision | '
+        'recall | '
         'box precision (any class) | box recall (any class) |',
         '|---|---|---|---|---|---|'
     ] + [f'| {t} | {n:.2f} | {p:.3f} | {r:.3f} | {pa:.3f} | {ra:.3f} |'
@@ -149,7 +166,7 @@ def main():
             label='box precision (any class)')
     ax.plot(THRESHOLDS, [r[5] for r in rows], 's:', color='C1',
             label='box recall (any class)')
-    ax.set_xlabel('teacher score threshold')
+    ax.set_xlabel(f'teacher {args.score} score threshold')
     ax.set_ylim(0, 1)
     ax.legend()
     ax.set_title(f'pseudo labels outside the region ({args.name})')

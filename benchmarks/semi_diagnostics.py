@@ -22,7 +22,9 @@ Rows (test mAP50 / mAP on the fully annotated demo test split):
   similarity loss) and ``pseudo_weight`` 0.1 / 1.0; and
   ``finetune_semi_w1_frozen``: weight 1.0 with the teacher frozen at the
   checkpoint (no EMA drift towards the student's own pseudo labels; the
-  student is evaluated). Otherwise the teacher is evaluated. The pseudo
+  student is evaluated); ``finetune_semi_w1_frozen_fg``: the same plus
+  foreground pseudo labels (``fg_score_thr`` 0.8, their weight 1.0 too).
+  Otherwise the teacher is evaluated. The pseudo
   labels of the last 3 logged iterations (one per epoch) come from the
   training log (PseudoLabelStatsHook).
 
@@ -51,7 +53,7 @@ param_scheduler = [
 ]
 """
 SEMI = ('model = dict(semi_train_cfg=dict(burn_in=0, with_similarity=False,'
-        ' pseudo_weight={weight}){test})\n')
+        ' pseudo_weight={weight}{fg}){test})\n')
 ROWS = {
     'region_ignore': 'region ignore, 24 epochs',
     'oracle_negatives': 'region ignore + oracle background outside the '
@@ -61,6 +63,9 @@ ROWS = {
     'finetune_semi_w1': '+ 12 epochs, semi, pseudo_weight 1.0',
     'finetune_semi_w1_frozen': '+ 12 epochs, semi, pseudo_weight 1.0, '
     'frozen teacher (student evaluated)',
+    'finetune_semi_w1_frozen_fg': '+ 12 epochs, semi, pseudo_weight 1.0, '
+    'frozen teacher, + foreground pseudo labels (fg_score_thr 0.8, weight '
+    '1.0; student evaluated)',
 }
 # the teacher stays the 24-epoch model: the EMA hook never fires again (the
 # same as LLDMeanTeacherHook(freeze_after_burn_in=True) with burn_in=0; the
@@ -124,9 +129,10 @@ def row_config(row, seed):
     if row.startswith('finetune_semi'):
         lines.append(SEMI.format(
             weight=0.1 if row == 'finetune_semi_w01' else 1.0,
+            fg=', fg_score_thr=0.8' if row.endswith('_fg') else '',
             test=", semi_test_cfg=dict(predict_on='student')"
-            if row == 'finetune_semi_w1_frozen' else ''))
-    if row == 'finetune_semi_w1_frozen':
+            if 'frozen' in row else ''))
+    if 'frozen' in row:
         lines.append(FROZEN)
     path = f'{OUT}/configs/{row}_seed{seed}.py'
     os.makedirs(osp.join(REPO, OUT, 'configs'), exist_ok=True)
@@ -136,22 +142,28 @@ def row_config(row, seed):
 
 
 def last_pseudo_stats(work_dir, n=3):
-    """Mean pseudo labels per image and precision over the last ``n``
-    logged iterations of a semi run (the demo logs once per epoch; None
-    when there are none)."""
+    """Table cell: mean pseudo labels per image and precision over the
+    last ``n`` logged iterations of a semi run (the demo logs once per
+    epoch), and the same for the foreground pseudo labels if any; None
+    when there are none."""
     files = glob.glob(osp.join(REPO, work_dir, '*', 'vis_data',
                                'scalars.json'))
     records = []
     for path in files:
         with open(path) as f:
             records += [json.loads(line) for line in f]
-    per_img = [r['pseudo_per_img'] for r in records if 'pseudo_per_img' in r]
-    prec = [r['pseudo_precision'] for r in records
-            if 'pseudo_precision' in r]
-    if not per_img:
+
+    def last(key):
+        values = [r[key] for r in records if key in r][-n:]
+        return statistics.mean(values) if values else float('nan')
+
+    if not any('pseudo_per_img' in r for r in records):
         return None
-    return (statistics.mean(per_img[-n:]),
-            statistics.mean(prec[-n:]) if prec else float('nan'))
+    cell = f"{last('pseudo_per_img'):.2f}, {last('pseudo_precision'):.2f}"
+    if any('fg_pseudo_per_img' in r for r in records):
+        cell += (f" (of which foreground {last('fg_pseudo_per_img'):.2f}, "
+                 f"box precision {last('fg_pseudo_precision'):.2f})")
+    return cell
 
 
 def main():
@@ -212,8 +224,7 @@ def main():
                  if pseudo.get((row, s)) is not None]
         mean = f'**{statistics.mean(values):.3f}**' if values else '-'
         lines.append(f'| {label} | ' + ' | '.join(cells) + f' | {mean} | ' +
-                     ('; '.join(f'{n:.2f}, {p:.2f}' for n, p in stats)
-                      if stats else '') + ' |')
+                     ('; '.join(stats) if stats else '') + ' |')
     with open(osp.join(HERE, 'results', 'semi_diagnostics.md'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
     print('\n'.join(lines))

@@ -33,7 +33,10 @@ ROWS = {
                     ('sparse, region ignore + semi + similarity (flagship)',
                      'faster_rcnn_sparse_semi'),
                     ('sparse, region ignore + semi (no similarity)',
-                     'faster_rcnn_sparse_semi_no_sim')],
+                     'faster_rcnn_sparse_semi_no_sim'),
+                    ('sparse, region ignore + semi + similarity + '
+                     'foreground pseudo labels', 'faster_rcnn_sparse_semi_fg')
+                    ],
     'dino': [('full labels (upper bound)', 'dino_attr'),
              ('sparse, naive', 'dino_sparse_naive'),
              ('sparse, region ignore', 'dino_sparse_ignore'),

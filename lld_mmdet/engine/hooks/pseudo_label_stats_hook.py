@@ -32,6 +32,12 @@ class PseudoLabelStatsHook(Hook):
       hidden cell is "outside" when less than ``region_iof_thr`` of it lies
       in the region (the rule pseudo labels use). Images are looked up by
       file name; ratios are logged for steps where they are defined.
+    - with foreground pseudo labels (``semi_train_cfg.fg_score_thr``):
+      ``fg_pseudo_per_img``; the precision and recall above then count the
+      class pseudo labels only, and with ``full_ann_file``
+      ``fg_pseudo_precision`` (foreground pseudo labels matching a hidden
+      cell of any class) and ``box_recall`` (hidden cells outside the
+      region matched by any pseudo label, class ignored).
 
     Args:
         full_ann_file (str, optional): COCO file with the full labels.
@@ -98,8 +104,16 @@ class PseudoLabelStatsHook(Hook):
         if not log:
             return
         hub = runner.message_hub
+        with_fg = any('fg_only' in entry for entry in log)
+        fg_only = [
+            entry.get('fg_only', np.zeros(len(entry['labels']), dtype=bool))
+            for entry in log
+        ]
         num = sum(len(entry['labels']) for entry in log)
+        num_fg = int(sum(flags.sum() for flags in fg_only))
         hub.update_scalar('train/pseudo_per_img', num / len(log))
+        if with_fg:
+            hub.update_scalar('train/fg_pseudo_per_img', num_fg / len(log))
         hub.update_scalar('train/uncertain_per_img',
                           sum(e['num_uncertain'] for e in log) / len(log))
         if num:
@@ -108,21 +122,43 @@ class PseudoLabelStatsHook(Hook):
                 float(np.concatenate([e['scores'] for e in log]).mean()))
         if self._hidden is None:
             return
-        tp = hidden_outside = 0
-        for entry in log:
+        tp = tp_fg = tp_box = hidden_outside = 0
+        for entry, flags in zip(log, fg_only):
             hidden = self._hidden.get(osp.basename(entry['img_path'] or ''))
             if hidden is None or entry['region'] is None:
                 continue
             boxes, labels = self.outside(hidden, entry['region'])
             hidden_outside += len(boxes)
-            det, _ = match_detections(entry['bboxes'], entry['scores'],
-                                      entry['labels'], boxes, labels,
+            cls = ~flags
+            det, _ = match_detections(entry['bboxes'][cls],
+                                      entry['scores'][cls],
+                                      entry['labels'][cls], boxes, labels,
                                       self.iou_thr)
             tp += len(det)
-        if num:
-            hub.update_scalar('train/pseudo_precision', tp / num)
+            if with_fg:
+                tp_fg += len(self.match_any_class(
+                    entry['bboxes'][flags], entry['scores'][flags], boxes))
+                tp_box += len(self.match_any_class(
+                    entry['bboxes'], entry['scores'], boxes))
+        if num - num_fg:
+            hub.update_scalar('train/pseudo_precision', tp / (num - num_fg))
+        if num_fg:
+            hub.update_scalar('train/fg_pseudo_precision', tp_fg / num_fg)
         if hidden_outside:
             hub.update_scalar('train/pseudo_recall', tp / hidden_outside)
+            if with_fg:
+                hub.update_scalar('train/box_recall',
+                                  tp_box / hidden_outside)
+
+    def match_any_class(self, bboxes: np.ndarray, scores: np.ndarray,
+                        hidden_boxes: np.ndarray) -> np.ndarray:
+        """Indices of the pseudo labels matching a hidden cell of any class
+        (IoU >= ``iou_thr``, one-to-one by score)."""
+        labels = np.zeros(len(bboxes), dtype=np.int64)
+        det, _ = match_detections(bboxes, scores, labels, hidden_boxes,
+                                  np.zeros(len(hidden_boxes), np.int64),
+                                  self.iou_thr, class_agnostic=True)
+        return det
 
     def outside(self, hidden: tuple, region: np.ndarray) -> tuple:
         """The hidden cells lying outside the annotated region."""

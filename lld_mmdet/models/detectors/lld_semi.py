@@ -88,7 +88,8 @@ SEMI_PRESETS: Dict[str, dict] = dict(
 
 _SWITCHES = dict(preset='faster_rcnn', burn_in=0, by_epoch=True,
                  with_pseudo=True, with_similarity=False,
-                 pseudo_attributes=False, teacher_rpn_cfg=None)
+                 pseudo_attributes=False, teacher_rpn_cfg=None,
+                 fg_score_thr=None, fg_pseudo_weight=None)
 
 
 def resolve_semi_train_cfg(cfg: Optional[dict]) -> dict:
@@ -154,6 +155,15 @@ class LLDSemiDetector(SemiBaseDetector):
        its GT's weight (:class:`LLDRPNHead`, :class:`AttrRoIHead`,
        :class:`AttrDINOHead`); the region-ignore modules still apply, so
        anything outside the region that is not a pseudo label stays ignored.
+       With ``fg_score_thr`` (None = off), the candidates below
+       ``score_thr`` whose teacher foreground score (1 - background
+       probability, :class:`AttrRoIHead` ``with_fg_scores``) is >=
+       ``fg_score_thr`` become *foreground* pseudo labels: weight
+       ``fg_pseudo_weight`` (None = ``pseudo_weight``), the teacher's class, ``gt_instances.fg_only`` True, so the RPN and the
+       box regression learn them as cells while the box classifier only
+       learns "a cell, class unknown" (``loss_fg``, no cross-entropy on the
+       teacher's unsure class). Needs a two-stage teacher with
+       :class:`AttrRoIHead`.
     4. The student runs ONE forward/loss pass on the merged targets.
     5. With ``with_similarity`` (until ``similarity['end']``), the detections
        scoring in ``similarity['score_range']`` (lo, hi] outside the region
@@ -172,8 +182,9 @@ class LLDSemiDetector(SemiBaseDetector):
     ``teacher_rpn_cfg`` (``None``: the test config unchanged; must be
     ``None`` for a detector without an RPN, such as DINO); ``burn_in``,
     ``by_epoch``, ``with_pseudo``, ``with_similarity``,
-    ``pseudo_attributes`` are switches. ``semi_test_cfg``: ``predict_on``
-    (``'teacher'`` default, or ``'student'``).
+    ``pseudo_attributes`` are switches, ``fg_score_thr`` as above.
+    ``semi_test_cfg``: ``predict_on`` (``'teacher'`` default, or
+    ``'student'``).
 
     After each step ``pseudo_log`` holds, per image, the pseudo labels in
     original-image pixels (for :class:`PseudoLabelStatsHook`).
@@ -215,6 +226,7 @@ class LLDSemiDetector(SemiBaseDetector):
                  loss_weight=sim['loss_weight']))
         self.freeze(self.teacher)
         self._check_teacher_rpn_cfg()
+        self._check_fg_score_thr()
         self.pseudo_log: Optional[List[dict]] = None
 
     def _check_teacher_rpn_cfg(self) -> None:
@@ -237,21 +249,54 @@ class LLDSemiDetector(SemiBaseDetector):
                            f'{sorted(unknown)}; the RPN test config has '
                            f'{sorted(valid)}')
 
-    @contextlib.contextmanager
-    def _teacher_rpn_test_cfg(self):
-        """The teacher's RPN test config updated by ``teacher_rpn_cfg``
-        inside the block, restored after it."""
-        override = self.semi_train_cfg['teacher_rpn_cfg']
-        if override is None:
-            yield
+    def _check_fg_score_thr(self) -> None:
+        thr = self.semi_train_cfg['fg_score_thr']
+        if thr is None:
+            if self.semi_train_cfg['fg_pseudo_weight'] is not None:
+                raise ValueError(
+                    'semi_train_cfg.fg_pseudo_weight is set but '
+                    'fg_score_thr is None: there are no foreground pseudo '
+                    'labels to weigh; set fg_score_thr')
             return
-        head = self.teacher.rpn_head
-        saved = head.test_cfg
-        head.test_cfg = ConfigDict({**saved, **override})
+        if not isinstance(thr, (int, float)) or not 0 < thr <= 1:
+            raise ValueError(f'semi_train_cfg.fg_score_thr must be a number '
+                             f'in (0, 1] or None, got {thr!r}')
+        weight = self.semi_train_cfg['fg_pseudo_weight']
+        if weight is not None and not (isinstance(weight, (int, float))
+                                       and weight >= 0):
+            raise ValueError(f'semi_train_cfg.fg_pseudo_weight must be a '
+                             f'number >= 0 or None, got {weight!r}')
+        roi_head = getattr(self.teacher, 'roi_head', None)
+        if not hasattr(roi_head, 'with_fg_scores'):
+            raise ValueError(
+                f'semi_train_cfg.fg_score_thr={thr} needs a teacher whose '
+                'RoI head reports foreground scores (AttrRoIHead); '
+                f'{type(self.teacher).__name__} has '
+                f'{type(roi_head).__name__ if roi_head else "no RoI head"}: '
+                'set fg_score_thr=None')
+
+    @contextlib.contextmanager
+    def _teacher_predict_cfg(self):
+        """Inside the block the teacher's RPN test config is updated by
+        ``teacher_rpn_cfg`` and, with ``fg_score_thr``, its RoI head reports
+        ``fg_scores``; both are restored after it."""
+        override = self.semi_train_cfg['teacher_rpn_cfg']
+        with_fg = self.semi_train_cfg['fg_score_thr'] is not None
+        rpn_head = self.teacher.rpn_head if override is not None else None
+        roi_head = self.teacher.roi_head if with_fg else None
+        saved_rpn = rpn_head.test_cfg if rpn_head is not None else None
+        saved_fg = roi_head.with_fg_scores if roi_head is not None else None
+        if rpn_head is not None:
+            rpn_head.test_cfg = ConfigDict({**saved_rpn, **override})
+        if roi_head is not None:
+            roi_head.with_fg_scores = True
         try:
             yield
         finally:
-            head.test_cfg = saved
+            if rpn_head is not None:
+                rpn_head.test_cfg = saved_rpn
+            if roi_head is not None:
+                roi_head.with_fg_scores = saved_fg
 
     # ------------------------------------------------------------ schedule
     @staticmethod
@@ -299,8 +344,7 @@ class LLDSemiDetector(SemiBaseDetector):
         gt_labels = [s.gt_instances.labels for s in samples]
         pseudo, uncertain = [], []
         for cand, boxes in zip(candidates, gt_boxes):
-            pseudo.append(cand[(cand.scores >= cfg['score_thr'])
-                               & self._off_gt(cand.bboxes, boxes)]
+            pseudo.append(self.select_pseudo(cand, boxes)
                           if cfg['with_pseudo'] else cand[:0])
             lo, hi = cfg['similarity']['score_range']
             unc = cand[(cand.scores > lo) & (cand.scores <= hi)]
@@ -336,13 +380,14 @@ class LLDSemiDetector(SemiBaseDetector):
         Returns:
             list[InstanceData]: Per image ``bboxes`` ((n, 4) x1y1x2y2 student
             view), ``scores``, ``labels`` and, if the teacher predicts them,
-            ``attributes`` ((n, A, Vmax) probabilities). Filtered by NMS,
+            ``attributes`` ((n, A, Vmax) probabilities) and, with
+            ``fg_score_thr``, ``fg_scores`` ((n,)). Filtered by NMS,
             ``max_per_img``, size and region, not yet by score or GT overlap.
         """
         cfg = self.semi_train_cfg
         self.teacher.eval()
         bare = [DetDataSample(metainfo=s.metainfo) for s in teacher_samples]
-        with self._teacher_rpn_test_cfg():
+        with self._teacher_predict_cfg():
             results = self.teacher.predict(teacher_inputs, bare,
                                            rescale=False)
         lowest = min(cfg['score_thr'], cfg['similarity']['score_range'][0])
@@ -350,7 +395,11 @@ class LLDSemiDetector(SemiBaseDetector):
         for res, t_sample, s_sample in zip(results, teacher_samples,
                                            student_samples):
             res = res.pred_instances
-            res = res[res.scores >= lowest] if lowest > 0 else res
+            if lowest > 0:
+                keep = res.scores >= lowest
+                if cfg['fg_score_thr'] is not None:
+                    keep |= res.fg_scores >= cfg['fg_score_thr']
+                res = res[keep]
             region = s_sample.metainfo.get('annotated_region')
             if region is None or len(res) == 0:
                 out.append(self._empty_candidates(res))
@@ -381,8 +430,9 @@ class LLDSemiDetector(SemiBaseDetector):
                                             region) < cfg['region_iof_thr']
             cand = InstanceData(bboxes=boxes[keep], scores=res.scores[keep],
                                 labels=res.labels[keep])
-            if 'attributes' in res:
-                cand.attributes = res.attributes[keep]
+            for key in ('attributes', 'fg_scores'):
+                if key in res:
+                    cand[key] = res[key][keep]
             out.append(cand)
         return out
 
@@ -391,9 +441,26 @@ class LLDSemiDetector(SemiBaseDetector):
         cand = InstanceData(
             bboxes=get_box_tensor(res.bboxes)[:0].reshape(0, 4),
             scores=res.scores[:0], labels=res.labels[:0])
-        if 'attributes' in res:
-            cand.attributes = res.attributes[:0]
+        for key in ('attributes', 'fg_scores'):
+            if key in res:
+                cand[key] = res[key][:0]
         return cand
+
+    def select_pseudo(self, cand: InstanceData,
+                      gt_boxes: Tensor) -> InstanceData:
+        """The pseudo labels among one image's candidates: off the GT, and
+        scoring >= ``score_thr`` or, with ``fg_score_thr``, foreground
+        score >= ``fg_score_thr`` (then ``fg_only`` True)."""
+        cfg = self.semi_train_cfg
+        confident = cand.scores >= cfg['score_thr']
+        keep = confident
+        if cfg['fg_score_thr'] is not None:
+            keep = confident | (cand.fg_scores >= cfg['fg_score_thr'])
+        keep = keep & self._off_gt(cand.bboxes, gt_boxes)
+        pseudo = cand[keep]
+        if cfg['fg_score_thr'] is not None:
+            pseudo.fg_only = ~confident[keep]
+        return pseudo
 
     def _off_gt(self, boxes: Tensor, gt_boxes: Tensor) -> Tensor:
         """(n,) bool: the boxes that do not overlap any GT box by the
@@ -412,15 +479,16 @@ class LLDSemiDetector(SemiBaseDetector):
     def merge_pseudo_instances(self, gt: InstanceData,
                                pseudo: InstanceData) -> InstanceData:
         """GT followed by pseudo labels, with ``weights`` (GT's own or 1;
-        ``pseudo_weight`` for pseudo labels) and, when the GT has
+        ``pseudo_weight`` for pseudo labels), ``fg_only`` when the pseudo
+        labels have it (GT: its own or False) and, when the GT has
         attributes, pseudo attributes (-1 unless ``pseudo_attributes``).
 
         Args:
             gt (InstanceData): Student-view GT (``bboxes``, ``labels``,
-                optional ``attributes`` (m, A), optional ``weights``).
-            pseudo (InstanceData): From :meth:`teacher_candidates`.
+                optional ``attributes`` (m, A), ``weights``, ``fg_only``).
+            pseudo (InstanceData): From :meth:`select_pseudo`.
         """
-        known = {'bboxes', 'labels', 'attributes', 'weights'}
+        known = {'bboxes', 'labels', 'attributes', 'weights', 'fg_only'}
         extra = set(gt.keys()) - known
         if extra:
             raise KeyError(f'gt_instances fields {sorted(extra)} cannot be '
@@ -439,8 +507,14 @@ class LLDSemiDetector(SemiBaseDetector):
             labels=torch.cat([gt.labels, pseudo.labels.to(gt.labels.dtype)]),
             weights=torch.cat([
                 gt_weights.to(pseudo.scores.dtype),
-                pseudo.scores.new_full((n, ), cfg['pseudo_weight'])
+                self._pseudo_weights(pseudo)
             ]))
+        if 'fg_only' in pseudo or 'fg_only' in gt:
+            gt_flags = gt.fg_only if 'fg_only' in gt else \
+                gt.labels.new_zeros(len(gt), dtype=torch.bool)
+            flags = pseudo.fg_only if 'fg_only' in pseudo else \
+                gt.labels.new_zeros(n, dtype=torch.bool)
+            merged.fg_only = torch.cat([gt_flags, flags.to(torch.bool)])
         if 'attributes' in gt:
             attrs = gt.attributes.new_full((n, gt.attributes.shape[1]), -1)
             if cfg['pseudo_attributes'] and 'attributes' in pseudo and n:
@@ -449,6 +523,16 @@ class LLDSemiDetector(SemiBaseDetector):
                                     attrs)
             merged.attributes = torch.cat([gt.attributes, attrs])
         return merged
+
+    def _pseudo_weights(self, pseudo: InstanceData) -> Tensor:
+        """(n,) loss weights of pseudo labels: ``pseudo_weight``, or
+        ``fg_pseudo_weight`` (when set) for the foreground-only ones."""
+        cfg = self.semi_train_cfg
+        weights = pseudo.scores.new_full((len(pseudo), ),
+                                         cfg['pseudo_weight'])
+        if 'fg_only' in pseudo and cfg['fg_pseudo_weight'] is not None:
+            weights[pseudo.fg_only] = cfg['fg_pseudo_weight']
+        return weights
 
     def similarity(self, maps: Tuple[Tensor], input_shape: torch.Size,
                    uncertain: List[InstanceData], gt_boxes: List[Tensor],
@@ -525,6 +609,9 @@ class LLDSemiDetector(SemiBaseDetector):
                     bboxes=boxes,
                     labels=pl.labels.cpu().numpy(),
                     scores=pl.scores.detach().cpu().numpy(),
+
                     num_uncertain=len(unc),
                     region=region))
+            if 'fg_only' in pl:
+                log[-1]['fg_only'] = pl.fg_only.cpu().numpy()
         return log

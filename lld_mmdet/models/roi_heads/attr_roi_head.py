@@ -13,8 +13,6 @@ from mmdet.utils import ConfigType, InstanceList, OptConfigType
 from mmengine.structures import InstanceData
 from torch import Tensor
 
-from ..utils import gt_instance_weights
-
 
 @MODELS.register_module()
 class AttrRoIHead(StandardRoIHead):
@@ -47,6 +45,18 @@ class AttrRoIHead(StandardRoIHead):
       pipelines load them), it also predicts attributes for the GT boxes
       themselves: ``gt_instances.attribute_scores`` ((m, A, Vmax)), the
       detection-free attribute score that :class:`LLDMetric` reports.
+    - With ``with_fg_scores=True`` each result also gets ``fg_scores``
+      ((n,)): 1 - the background probability of the proposal the detection
+      was decoded from, i.e. how sure the head is that there is a cell,
+      whatever its class (:class:`LLDSemiDetector` sets it on its teacher
+      for foreground pseudo labels). Boxes, scores and labels are unchanged.
+    - Foreground-only targets: positives assigned to a GT instance with
+      ``gt_instances.fg_only`` True (foreground pseudo labels of
+      :class:`LLDSemiDetector`: a cell whose class the teacher is unsure
+      of) get no cross-entropy on their label; instead ``loss_fg`` =
+      -log(1 - p_background) ("one of the cell classes", a partial-label
+      loss), weighted and averaged like ``loss_cls``. Their box regression
+      and attributes are trained as for any GT.
 
     Args:
         attr_head (dict, optional): Config of the attribute head, e.g.
@@ -58,6 +68,7 @@ class AttrRoIHead(StandardRoIHead):
         predict_on_gt (bool): See above. Defaults to True.
         attr_predict_feats (str): ``'final_boxes'`` or ``'proposals'``, see
             above. Defaults to ``'final_boxes'``.
+        with_fg_scores (bool): See above. Defaults to False.
         sample_normalizer (str): How the box losses are averaged.
             ``'sampled'`` (mmdet's): over the RoIs actually sampled.
             ``'nominal'``: over ``num_images * sampler.num``, the RoIs a
@@ -75,6 +86,7 @@ class AttrRoIHead(StandardRoIHead):
                  predict_on_gt: bool = True,
                  attr_predict_feats: str = 'final_boxes',
                  sample_normalizer: str = 'sampled',
+                 with_fg_scores: bool = False,
                  **kwargs) -> None:
         if sample_normalizer not in ('sampled', 'nominal'):
             raise ValueError("sample_normalizer must be 'sampled' or "
@@ -91,6 +103,7 @@ class AttrRoIHead(StandardRoIHead):
         super().__init__(**kwargs)
         self.attr_predict_feats = attr_predict_feats
         self.sample_normalizer = sample_normalizer
+        self.with_fg_scores = with_fg_scores
         self.attr_head = MODELS.build(attr_head) if attr_head else None
         self.attr_roi_extractor = (
             MODELS.build(attr_roi_extractor)
@@ -139,19 +152,20 @@ class AttrRoIHead(StandardRoIHead):
         """StandardRoIHead's box losses, with per-instance weights (a
         positive RoI's classification and regression weights are multiplied
         by ``gt_instances.weights`` of its GT, see :class:`LLDSemiDetector`),
-        the configured ``sample_normalizer`` and the attribute loss."""
+        foreground-only targets (``loss_fg``), the configured
+        ``sample_normalizer`` and the attribute loss."""
         gt_instances = self._batch_gt_instances or []
-        weights = [gt_instance_weights(gt) for gt in gt_instances]
-        if not any(w is not None for w in weights):
+        if not any('weights' in gt or 'fg_only' in gt
+                   for gt in gt_instances):
             bbox_results = super().bbox_loss(x, sampling_results)
         else:
             bbox_results = self._weighted_bbox_loss(x, sampling_results,
-                                                    weights)
+                                                    gt_instances)
         if self.sample_normalizer == 'nominal':
             sampled = sum(len(res.priors) for res in sampling_results)
             nominal = len(sampling_results) * self.bbox_sampler.num
             scale = sampled / max(nominal, 1)
-            for key in ('loss_cls', 'loss_bbox'):
+            for key in ('loss_cls', 'loss_bbox', 'loss_fg'):
                 if key in bbox_results['loss_bbox']:
                     bbox_results['loss_bbox'][key] = \
                         bbox_results['loss_bbox'][key] * scale
@@ -162,26 +176,61 @@ class AttrRoIHead(StandardRoIHead):
 
     def _weighted_bbox_loss(self, x: Tuple[Tensor],
                             sampling_results: List[SamplingResult],
-                            batch_weights: List[Optional[Tensor]]) -> dict:
+                            batch_gt_instances: InstanceList) -> dict:
         """``StandardRoIHead.bbox_loss`` with the targets' weights of each
         positive RoI scaled by its GT's weight (the bbox head's
-        ``get_targets`` puts each image's positives first)."""
+        ``get_targets`` puts each image's positives first) and, for RoIs of
+        foreground-only GTs, ``loss_fg`` in place of the cross-entropy."""
         rois = bbox2roi([res.priors for res in sampling_results])
         bbox_results = self._bbox_forward(x, rois)
         labels, label_weights, bbox_targets, bbox_weights = \
             self.bbox_head.get_targets(sampling_results, self.train_cfg)
-        factors = []
-        for res, weights in zip(sampling_results, batch_weights):
+        factors, fg_only = [], []
+        for res, gt in zip(sampling_results, batch_gt_instances):
             factor = label_weights.new_ones(len(res.priors))
-            if weights is not None and len(res.pos_inds):
-                factor[:len(res.pos_inds)] = weights[res.pos_assigned_gt_inds]
+            flags = factor.new_zeros(len(res.priors), dtype=torch.bool)
+            pos_gt = res.pos_assigned_gt_inds
+            if len(pos_gt) and 'weights' in gt:
+                factor[:len(pos_gt)] = gt.weights[pos_gt].to(factor.dtype)
+            if len(pos_gt) and 'fg_only' in gt:
+                flags[:len(pos_gt)] = gt.fg_only[pos_gt]
             factors.append(factor)
-        factors = torch.cat(factors)
+            fg_only.append(flags)
+        factors, fg_only = torch.cat(factors), torch.cat(fg_only)
+        weights = label_weights * factors
         bbox_results['loss_bbox'] = self.bbox_head.loss(
             bbox_results['cls_score'], bbox_results['bbox_pred'], rois,
-            labels, label_weights * factors, bbox_targets,
+            labels, weights * ~fg_only, bbox_targets,
             bbox_weights * factors[:, None])
+        if fg_only.any():
+            bbox_results['loss_bbox']['loss_fg'] = self.fg_loss(
+                bbox_results['cls_score'], weights * fg_only,
+                avg_factor=max(float((weights > 0).sum()), 1.))
         return bbox_results
+
+    def fg_loss(self, cls_score: Tensor, weights: Tensor,
+                avg_factor: float) -> Tensor:
+        """Partial-label loss "this RoI is one of the cell classes":
+        -log(1 - p_background) = logsumexp(all logits) - logsumexp(the
+        class logits), per RoI, weighted and summed, divided by
+        ``avg_factor`` (``loss_cls``'s normaliser) and scaled by the class
+        loss's ``loss_weight``.
+
+        Args:
+            cls_score (Tensor): (n, num_classes + 1) logits, background last.
+            weights (Tensor): (n,) weights; 0 for RoIs it does not apply to.
+            avg_factor (float): Normaliser.
+        """
+        if self.bbox_head.custom_cls_channels or getattr(
+                self.bbox_head.loss_cls, 'use_sigmoid', False):
+            raise NotImplementedError(
+                'foreground-only targets need a softmax box classifier '
+                '(background logit last); this bbox head uses custom class '
+                'channels or a sigmoid class loss')
+        per_roi = (cls_score.logsumexp(-1) -
+                   cls_score[:, :-1].logsumexp(-1))
+        scale = getattr(self.bbox_head.loss_cls, 'loss_weight', 1.0)
+        return scale * (per_roi * weights).sum() / avg_factor
 
     def attr_loss(self, x: Tuple[Tensor],
                   sampling_results: List[SamplingResult],
@@ -222,21 +271,24 @@ class AttrRoIHead(StandardRoIHead):
                      rescale: bool = False) -> InstanceList:
         """StandardRoIHead's box prediction; in ``'proposals'`` mode it also
         keeps, per image, the bbox-branch RoI features ((n_i, C, S, S)) of
-        the proposal behind each final detection in ``_final_feats``.
+        the proposal behind each final detection in ``_final_feats``, and
+        with ``with_fg_scores`` it adds ``fg_scores`` to each result.
 
         The bbox head decodes every proposal for every class without NMS
-        (its ``rcnn_test_cfg=None`` path) and the same ``multiclass_nms``
-        call as mmdet's then runs here with ``return_inds``: a kept index
-        ``k`` into the flattened (proposal, class) boxes is proposal
+        (its ``rcnn_test_cfg=None`` path, scores (n, num_classes + 1) with
+        the background last) and the same ``multiclass_nms`` call as
+        mmdet's then runs here with ``return_inds``: a kept index ``k`` into
+        the flattened (proposal, class) boxes is proposal
         ``k // num_classes``.
         """
         self._final_feats = None
-        if (self.attr_head is None or self.attr_predict_feats != 'proposals'
-                or rcnn_test_cfg is None
+        keep_feats = (self.attr_head is not None
+                      and self.attr_predict_feats == 'proposals')
+        if (not (keep_feats or self.with_fg_scores) or rcnn_test_cfg is None
                 or self.bbox_head.predict_box_type != 'hbox'):
             return super().predict_bbox(x, batch_img_metas, rpn_results_list,
                                         rcnn_test_cfg, rescale)
-        self._keep_bbox_feats = True
+        self._keep_bbox_feats = keep_feats
         try:
             raw_list = super().predict_bbox(x, batch_img_metas,
                                             rpn_results_list, None, rescale)
@@ -250,7 +302,7 @@ class AttrRoIHead(StandardRoIHead):
                 results = empty_instances(
                     [meta], raw.scores.device, task_type='bbox',
                     box_type=self.bbox_head.predict_box_type)[0]
-                inds = raw.scores.new_zeros(0, dtype=torch.long)
+                proposal = raw.scores.new_zeros(0, dtype=torch.long)
             else:
                 dets, labels, keep = multiclass_nms(
                     raw.bboxes, raw.scores, rcnn_test_cfg.score_thr,
@@ -258,12 +310,16 @@ class AttrRoIHead(StandardRoIHead):
                     return_inds=True, box_dim=4)
                 results = InstanceData(bboxes=dets[:, :-1],
                                        scores=dets[:, -1], labels=labels)
-                inds = start + keep // (raw.scores.size(1) - 1)
+                proposal = keep // (raw.scores.size(1) - 1)
+            if self.with_fg_scores:
+                results.fg_scores = 1 - raw.scores[proposal, -1] \
+                    if num_rois else results.scores.new_zeros(0)
             results_list.append(results)
-            final_feats.append(bbox_feats[inds] if bbox_feats is not None
-                               else None)
+            final_feats.append(bbox_feats[start + proposal]
+                               if bbox_feats is not None else None)
             start += num_rois
-        self._final_feats = final_feats
+        if keep_feats:
+            self._final_feats = final_feats
         return results_list
 
     def predict(self,

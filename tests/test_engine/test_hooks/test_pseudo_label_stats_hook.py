@@ -58,6 +58,32 @@ def test_precision_and_recall_against_hidden_cells(tmp_path):
     assert scalars['train/pseudo_recall'].current() == pytest.approx(1 / 3)
 
 
+def test_foreground_pseudo_labels_are_scored_without_their_class(tmp_path):
+    hook = PseudoLabelStatsHook(full_ann_file=_hidden(tmp_path))
+    hook._hidden = hook.load_full_annotations(hook.full_ann_file, ['A', 'B'])
+    log = [dict(img_path='f.png', region=np.array([0., 0, 50, 50]),
+                bboxes=np.array([[61., 61, 71, 71],   # class: hits cell 2
+                                 [80, 10, 90, 20],    # fg: cell 3 (B)
+                                 [10, 80, 20, 90],    # fg: cell 4 (B)
+                                 [30, 60, 40, 70]]),  # fg: nothing there
+                labels=np.array([0, 0, 0, 1]),
+                scores=np.array([0.9, 0.3, 0.2, 0.1]),
+                fg_only=np.array([False, True, True, True]),
+                num_uncertain=0)]
+    runner = _Runner(log)
+    hook.after_train_iter(runner, 0)
+    scalars = runner.message_hub.log_scalars
+    assert scalars['train/pseudo_per_img'].current() == 4
+    assert scalars['train/fg_pseudo_per_img'].current() == 3
+    # class pseudo labels alone: 1 of 1 right, 1 of 3 hidden cells found
+    assert scalars['train/pseudo_precision'].current() == 1
+    assert scalars['train/pseudo_recall'].current() == pytest.approx(1 / 3)
+    # the wrong class of the foreground pseudo label on cell 3 is no error
+    assert scalars['train/fg_pseudo_precision'].current() == \
+        pytest.approx(2 / 3)
+    assert scalars['train/box_recall'].current() == 1
+
+
 def test_without_pseudo_labels_nothing_undefined_is_logged(tmp_path):
     hook = PseudoLabelStatsHook()
     runner = _Runner([dict(img_path='f.png', region=None,

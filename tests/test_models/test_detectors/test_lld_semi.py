@@ -40,7 +40,8 @@ def semi_batch(root, indices=(1, ), flip=1.0):
                       for b in ('teacher', 'student')})
 
 
-def fake_teacher(model, boxes, scores, labels, attributes=None):
+def fake_teacher(model, boxes, scores, labels, attributes=None,
+                 fg_scores=None):
     """Make the teacher 'predict' fixed detections (teacher-view pixels)."""
 
     def predict(inputs, samples, rescale=False):
@@ -57,6 +58,9 @@ def fake_teacher(model, boxes, scores, labels, attributes=None):
                 labels=torch.tensor(labels, dtype=torch.long))
             if attributes is not None:
                 res.pred_instances.attributes = attributes
+            if fg_scores is not None:
+                res.pred_instances.fg_scores = torch.tensor(
+                    fg_scores, dtype=torch.float32)
             out.append(res)
         return out
 
@@ -151,6 +155,106 @@ def test_pseudo_attributes_above_their_threshold(tmp_path):
     assert samples[0].gt_instances.attributes[1].tolist() == [
         -1, -1, 1, -1, -1, -1, -1
     ]
+
+
+# foreground scores of CANDIDATES: box 4 (class score 0.7 < 0.9) is surely a
+# cell; box 6 is not
+FG_SCORES = [0.99, 0.99, 0.99, 0.99, 0.9, 0.99, 0.5]
+
+
+def test_foreground_pseudo_labels_are_flagged_and_weighted(tmp_path):
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, flip=0.0)
+    model = semi_model(fg_score_thr=0.8)
+    fake_teacher(model, **CANDIDATES, fg_scores=FG_SCORES)
+    losses, samples = run_loss(model, batch)
+    gt = samples[0].gt_instances
+    # GT, box 0 (class pseudo label), box 4 (foreground pseudo label); the
+    # region, GT-overlap and size rules still hold (boxes 2, 3, 5 dropped)
+    torch.testing.assert_close(
+        get_box_tensor(gt.bboxes),
+        torch.tensor([[12., 10, 22, 20], [44, 10, 54, 20], [46, 30, 56, 40]]))
+    assert gt.fg_only.tolist() == [False, False, True]
+    assert gt.labels.tolist() == [7, 3, 3]
+    torch.testing.assert_close(gt.weights, torch.tensor([1.0, 0.1, 0.1]))
+    assert model.pseudo_log[0]['fg_only'].tolist() == [False, True]
+    # GT boxes join the RoIs, so the foreground label gets its own loss
+    assert torch.isfinite(losses['loss_fg']) and losses['loss_fg'] > 0
+    # their own weight, if set
+    model = semi_model(fg_score_thr=0.8, fg_pseudo_weight=1.0)
+    fake_teacher(model, **CANDIDATES, fg_scores=FG_SCORES)
+    _, samples = run_loss(model, batch)
+    torch.testing.assert_close(samples[0].gt_instances.weights,
+                               torch.tensor([1.0, 0.1, 1.0]))
+    # off by default: no flag, no loss_fg
+    model = semi_model()
+    fake_teacher(model, **CANDIDATES, fg_scores=FG_SCORES)
+    losses, samples = run_loss(model, batch)
+    assert 'fg_only' not in samples[0].gt_instances
+    assert len(samples[0].gt_instances) == 2 and 'loss_fg' not in losses
+
+
+def test_foreground_pseudo_labels_do_not_teach_the_teachers_class(tmp_path):
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, flip=0.0)
+
+    def class_losses(fg_score_thr, score_thr, label):
+        model = semi_model(fg_score_thr=fg_score_thr, score_thr=score_thr)
+        cand = copy.deepcopy(CANDIDATES)
+        cand['labels'][4] = label
+        fake_teacher(model, **cand, fg_scores=FG_SCORES)
+        torch.manual_seed(1)  # same RoI sampling
+        losses, _ = run_loss(model, batch)
+        return [losses[k].item() for k in ('loss_cls', 'loss_fg')
+                if k in losses]
+
+    # box 4 as a foreground label (class score 0.7 < 0.9): its class does
+    # not matter; as a class label (0.7 >= 0.6) it does
+    as_fg = class_losses(0.8, 0.9, 3)
+    assert len(as_fg) == 2 and as_fg == class_losses(0.8, 0.9, 5)
+    assert class_losses(None, 0.6, 3) != class_losses(None, 0.6, 5)
+
+
+def test_teacher_reports_foreground_scores_for_pseudo_labelling_only(
+        tmp_path):
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path)
+    model = build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=dict(
+        fg_score_thr=0.01, score_thr=0.01))
+    model.eval()
+    data = model.data_preprocessor(copy.deepcopy(batch), True)
+    (cand, ) = model.teacher_candidates(data['inputs']['teacher'],
+                                        data['data_samples']['teacher'],
+                                        data['data_samples']['student'])
+    assert len(cand) and model.teacher.roi_head.with_fg_scores is False
+    # a cell of any class is at least as likely as of the best class
+    assert (cand.fg_scores >= cand.scores - 1e-6).all()
+    assert (cand.fg_scores <= 1).all()
+    # the flag adds fg_scores and changes no detection
+    inputs = data['inputs']['teacher']
+    samples = [DetDataSample(metainfo=s.metainfo)
+               for s in data['data_samples']['teacher']]
+    plain = model.teacher.predict(inputs, samples)[0].pred_instances
+    model.teacher.roi_head.with_fg_scores = True
+    with_fg = model.teacher.predict(inputs, samples)[0].pred_instances
+    assert 'fg_scores' not in plain and len(with_fg.fg_scores) == len(plain)
+    for key in ('bboxes', 'scores', 'labels'):
+        torch.testing.assert_close(with_fg[key], plain[key])
+
+
+def test_fg_score_thr_errors():
+    with pytest.raises(ValueError, match='fg_score_thr=0.5.*AttrRoIHead'):
+        build_tiny_model('tiny_dino_semi',
+                         semi_train_cfg=dict(fg_score_thr=0.5))
+    with pytest.raises(ValueError, match=r'fg_score_thr must be .*\(0, 1\]'):
+        build_tiny_model('tiny_faster_rcnn_semi',
+                         semi_train_cfg=dict(fg_score_thr=1.5))
+    with pytest.raises(ValueError, match='fg_pseudo_weight is set but'):
+        build_tiny_model('tiny_faster_rcnn_semi',
+                         semi_train_cfg=dict(fg_pseudo_weight=1.0))
+    with pytest.raises(ValueError, match='fg_pseudo_weight must be'):
+        build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=dict(
+            fg_score_thr=0.8, fg_pseudo_weight=-1))
 
 
 def test_no_pseudo_label_gives_finite_losses_and_a_frozen_teacher(tmp_path):

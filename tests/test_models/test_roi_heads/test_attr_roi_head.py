@@ -157,3 +157,25 @@ def test_no_test_cfg_returns_every_rois_class_boxes_like_mmdet(tmp_path):
             assert res.bboxes.shape == (len(props), 4 * num_classes)
             assert res.scores.shape == (len(props), num_classes + 1)
             assert 'attributes' not in res
+
+
+def test_fg_loss_is_the_weighted_probability_of_any_cell_class():
+    head = build_tiny_model('tiny_faster_rcnn_attr').roi_head
+    logits = torch.tensor([[2.0, 0.0, 1.0], [0.0, 0.0, 3.0], [5.0, 5.0, 5.0]])
+    # tiny model: pad to its num_classes + 1 columns, background last
+    n_cls = head.bbox_head.num_classes
+    cls_score = torch.full((3, n_cls + 1), -30.0)
+    cls_score[:, :2], cls_score[:, -1] = logits[:, :2], logits[:, 2]
+    weights = torch.tensor([0.5, 1.0, 0.0])
+    p_bg = cls_score.softmax(-1)[:, -1]
+    expected = -(torch.log1p(-p_bg) * weights).sum() / 4
+    torch.testing.assert_close(head.fg_loss(cls_score, weights, 4.0),
+                               expected)
+    # only the background logit is pushed: the class logits' gradients
+    # keep the model's own class preference
+    cls_score.requires_grad_(True)
+    head.fg_loss(cls_score, weights, 4.0).backward()
+    grad = cls_score.grad[0]
+    assert grad[-1] > 0 and (grad[:2] < 0).all()
+    probs = cls_score.detach().softmax(-1)[0, :2]
+    torch.testing.assert_close(grad[:2] / grad[:2].sum(), probs / probs.sum())

@@ -1,0 +1,137 @@
+"""Where does the sparse-label gap lie: finding the cells or naming them?
+
+For each row of ``sparse_ignore.py`` (demo Faster R-CNN, the seeded work
+dirs ``work_dirs/demo_<config>_seed<s>``), the last checkpoint predicts on
+the fully annotated demo test split, and pycocotools scores the predictions
+twice: per class (the usual mAP50, the same number LLDMetric reports) and
+class-agnostic (every cell and detection relabelled "cell", so only finding
+and boxing the cells counts).
+
+    python benchmarks/class_agnostic_ap.py [--seeds 0,1,2] [--rows a,b]
+
+Rows whose work dirs have no checkpoint are skipped (train them with
+``sparse_ignore.py --seeds``). Writes
+benchmarks/results/class_agnostic_ap_demo.md; the predictions are kept as
+``<work dir>/test_predictions.pkl`` and reused.
+"""
+import argparse
+import contextlib
+import copy
+import io
+import json
+import os.path as osp
+import pickle
+import statistics
+import sys
+
+from _common import HERE, REPO, last_checkpoint, run
+from sparse_ignore import ROWS
+
+TEST_ANN = 'data/demo/annotations/test.json'
+
+
+def coco_ap50(gt: dict, dets: list, agnostic: bool) -> float:
+    """COCO AP at IoU 0.5 (pycocotools), per class or class-agnostic."""
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+    gt, dets = copy.deepcopy(gt), copy.deepcopy(dets)
+    if agnostic:
+        gt['categories'] = [dict(id=1, name='cell')]
+        for item in gt['annotations'] + dets:
+            item['category_id'] = 1
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco = COCO()
+        coco.dataset = gt
+        coco.createIndex()
+        if not dets:
+            return 0.0
+        ev = COCOeval(coco, coco.loadRes(dets), 'bbox')
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    return float(ev.stats[1])
+
+
+def detections(pkl: str, gt: dict) -> list:
+    """tools/test.py --out predictions as COCO result dicts."""
+    with open(pkl, 'rb') as f:
+        preds = pickle.load(f)
+    cat_ids = [c['id'] for c in gt['categories']]
+    out = []
+    for pred in preds:
+        inst = pred['pred_instances']
+        for box, score, label in zip(inst['bboxes'].tolist(),
+                                     inst['scores'].tolist(),
+                                     inst['labels'].tolist()):
+            out.append(dict(image_id=pred['img_id'],
+                            category_id=cat_ids[label], score=score,
+                            bbox=[box[0], box[1], box[2] - box[0],
+                                  box[3] - box[1]]))
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--seeds', default='0,1,2')
+    parser.add_argument('--rows', default='',
+                        help='comma-separated configs of sparse_ignore.py '
+                        "ROWS['faster_rcnn'] (default: all)")
+    args = parser.parse_args()
+    try:
+        seeds = [int(v) for v in args.seeds.split(',')]
+    except ValueError:
+        parser.error(f'--seeds must be comma-separated integers, got '
+                     f'{args.seeds!r}')
+    rows = ROWS['faster_rcnn']
+    if args.rows:
+        known = {config for _, config in rows}
+        wanted = args.rows.split(',')
+        unknown = sorted(set(wanted) - known)
+        if unknown:
+            parser.error(f'unknown --rows {unknown}; valid: {sorted(known)}')
+        rows = [r for r in rows if r[1] in wanted]
+    with open(osp.join(REPO, TEST_ANN)) as f:
+        gt = json.load(f)
+    lines = [
+        '# Finding cells vs naming them (demo Faster R-CNN)', '',
+        f'Command: `python benchmarks/class_agnostic_ap.py --seeds '
+        f'{args.seeds}' + (f' --rows {args.rows}' if args.rows else '')
+        + '`. Last checkpoint of each seeded run of '
+        '`sparse_ignore.py --seeds` on the fully annotated demo test split '
+        f'({len(gt["images"])} images, {len(gt["annotations"])} cells); '
+        'pycocotools AP at IoU 0.5, per class (mAP50) and class-agnostic '
+        '(every cell one class: found and boxed, whatever the class). '
+        'Mean over the seeds that ran.', '',
+        '| training labels | seeds | mAP50 (per class) | AP50 class-agnostic '
+        '| per class / agnostic |', '|---|---|---|---|---|'
+    ]
+    for name, config in rows:
+        per_class, agnostic = [], []
+        for seed in seeds:
+            work_dir = osp.join(REPO, f'work_dirs/demo_{config}_seed{seed}')
+            try:
+                ckpt = last_checkpoint(work_dir)
+            except ValueError:  # no checkpoint: not trained
+                continue
+            pkl = osp.join(work_dir, 'test_predictions.pkl')
+            if not osp.isfile(pkl) or osp.getmtime(pkl) < osp.getmtime(ckpt):
+                run([sys.executable, 'tools/test.py',
+                     f'configs/demo/{config}.py', ckpt, '--work-dir',
+                     work_dir, '--out', pkl])
+            dets = detections(pkl, gt)
+            per_class.append(coco_ap50(gt, dets, agnostic=False))
+            agnostic.append(coco_ap50(gt, dets, agnostic=True))
+            print(config, seed, per_class[-1], agnostic[-1], flush=True)
+        if not per_class:
+            continue
+        pc, ag = statistics.mean(per_class), statistics.mean(agnostic)
+        lines.append(f'| {name} | {len(per_class)} | {pc:.3f} | {ag:.3f} | '
+                     f'{pc / ag if ag else float("nan"):.2f} |')
+    out = osp.join(HERE, 'results', 'class_agnostic_ap_demo.md')
+    with open(out, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    print('\n'.join(lines))
+
+
+if __name__ == '__main__':
+    main()
