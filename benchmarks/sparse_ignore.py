@@ -35,8 +35,10 @@ ROWS = {
                     ('sparse, region ignore + semi (no similarity)',
                      'faster_rcnn_sparse_semi_no_sim'),
                     ('sparse, region ignore + semi + similarity + '
-                     'foreground pseudo labels', 'faster_rcnn_sparse_semi_fg')
-                    ],
+                     'foreground pseudo labels', 'faster_rcnn_sparse_semi_fg'),
+                    ('sparse, region ignore + semi + similarity + '
+                     'foreground pseudo labels at weight 1',
+                     'faster_rcnn_sparse_semi_fg_w1')],
     'dino': [('full labels (upper bound)', 'dino_attr'),
              ('sparse, naive', 'dino_sparse_naive'),
              ('sparse, region ignore', 'dino_sparse_ignore'),

@@ -159,11 +159,13 @@ class LLDSemiDetector(SemiBaseDetector):
        ``score_thr`` whose teacher foreground score (1 - background
        probability, :class:`AttrRoIHead` ``with_fg_scores``) is >=
        ``fg_score_thr`` become *foreground* pseudo labels: weight
-       ``fg_pseudo_weight`` (None = ``pseudo_weight``), the teacher's class, ``gt_instances.fg_only`` True, so the RPN and the
-       box regression learn them as cells while the box classifier only
-       learns "a cell, class unknown" (``loss_fg``, no cross-entropy on the
+       ``fg_pseudo_weight`` (None = ``pseudo_weight``), the teacher's
+       class, ``gt_instances.fg_only`` True, so the RPN and the box
+       regression learn them as cells while the box classifier only learns
+       "a cell, class unknown" (``loss_fg``, no cross-entropy on the
        teacher's unsure class). Needs a two-stage teacher with
-       :class:`AttrRoIHead`.
+       :class:`AttrRoIHead`. A foreground pseudo label scoring in the
+       similarity band is also a similarity query.
     4. The student runs ONE forward/loss pass on the merged targets.
     5. With ``with_similarity`` (until ``similarity['end']``), the detections
        scoring in ``similarity['score_range']`` (lo, hi] outside the region
