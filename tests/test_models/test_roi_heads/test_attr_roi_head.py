@@ -93,6 +93,9 @@ def test_proposal_features_mode_keeps_mmdet_boxes_and_each_detections_own_propos
         pooled = head.predict(x, rpn, samples, rescale=True)
         head.attr_predict_feats = 'proposals'
         reused = head.predict(x, rpn, samples, rescale=True)
+        head.with_fg_scores = True  # also the teacher's foreground scores
+        with_fg = head.predict(x, rpn, samples, rescale=True)
+        head.with_fg_scores = False
         rois = bbox2roi([r.bboxes for r in rpn])
         fwd = head._bbox_forward(x, rois)
         counts = [len(r.bboxes) for r in rpn]
@@ -102,16 +105,20 @@ def test_proposal_features_mode_keeps_mmdet_boxes_and_each_detections_own_propos
             batch_img_metas=[s.metainfo for s in samples],
             rcnn_test_cfg=None, rescale=True)
         checked, start = 0, 0
-        for a, b, r, n in zip(pooled, reused, raw, counts):
+        for a, b, f, r, n in zip(pooled, reused, with_fg, raw, counts):
             for key in ('bboxes', 'scores', 'labels'):
                 assert torch.equal(a[key], b[key])
+            for key in ('bboxes', 'scores', 'labels', 'attributes'):
+                assert torch.equal(f[key], b[key])
             assert b.attributes.shape == a.attributes.shape
             decoded = r.bboxes.view(n, -1, 4)
-            for box, score, label, probs in zip(b.bboxes, b.scores, b.labels,
-                                                b.attributes):
+            for box, score, label, probs, fg in zip(
+                    b.bboxes, b.scores, b.labels, b.attributes, f.fg_scores):
                 match = ((decoded[:, label] == box).all(1)
                          & (r.scores[:, label] == score)).nonzero()[:, 0]
                 assert len(match) >= 1
+                # foreground score = 1 - that proposal's background prob.
+                assert torch.isclose(fg, 1 - r.scores[match[0], -1])
                 feats = fwd['bbox_feats'][start + match[:1]]
                 expected = head.attr_head.predict_probs(head.attr_head(feats))
                 assert torch.allclose(probs, expected[0], atol=1e-6)
