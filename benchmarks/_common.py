@@ -24,6 +24,16 @@ def run(cmd):
     return proc.stdout + proc.stderr
 
 
+def parse_seeds(parser, text):
+    """``--seeds`` value ``'0,1,2'`` -> ``[0, 1, 2]``; a parser error
+    otherwise."""
+    try:
+        return [int(v) for v in text.split(',')]
+    except ValueError:
+        parser.error(f'--seeds must be comma-separated integers, got '
+                     f'{text!r}')
+
+
 def last_checkpoint(work_dir):
     ckpts = glob.glob(osp.join(REPO, work_dir, 'epoch_*.pth'))
     return max(ckpts, key=lambda p: int(re.findall(r'epoch_(\d+)', p)[-1]))

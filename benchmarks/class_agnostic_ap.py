@@ -24,7 +24,7 @@ import pickle
 import statistics
 import sys
 
-from _common import HERE, REPO, last_checkpoint, run
+from _common import HERE, REPO, last_checkpoint, parse_seeds, run
 from sparse_ignore import ROWS
 
 TEST_ANN = 'data/demo/annotations/test.json'
@@ -77,11 +77,7 @@ def main():
                         help='comma-separated configs of sparse_ignore.py '
                         "ROWS['faster_rcnn'] (default: all)")
     args = parser.parse_args()
-    try:
-        seeds = [int(v) for v in args.seeds.split(',')]
-    except ValueError:
-        parser.error(f'--seeds must be comma-separated integers, got '
-                     f'{args.seeds!r}')
+    seeds = parse_seeds(parser, args.seeds)
     rows = ROWS['faster_rcnn']
     if args.rows:
         known = {config for _, config in rows}

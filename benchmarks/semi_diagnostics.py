@@ -40,7 +40,7 @@ import os
 import os.path as osp
 import statistics
 
-from _common import HERE, REPO, train_and_test
+from _common import HERE, REPO, parse_seeds, train_and_test
 
 OUT = 'work_dirs/semi_diagnostics'
 FINETUNE = """load_from = {load_from!r}
@@ -174,11 +174,7 @@ def main():
                         'finished)')
     parser.add_argument('--no-train', action='store_true')
     args = parser.parse_args()
-    try:
-        seeds = [int(v) for v in args.seeds.split(',')]
-    except ValueError:
-        parser.error(f'--seeds must be comma-separated integers, got '
-                     f'{args.seeds!r}')
+    seeds = parse_seeds(parser, args.seeds)
     train_rows = set(filter(None, args.rows.split(',')))
     unknown = train_rows - set(ROWS)
     if unknown:

@@ -24,7 +24,7 @@ import os
 import os.path as osp
 import statistics
 
-from _common import HERE, REPO, train_and_test
+from _common import HERE, REPO, parse_seeds, train_and_test
 
 ROWS = {
     'faster_rcnn': [('full labels (upper bound)', 'faster_rcnn_attr'),
@@ -91,11 +91,7 @@ def main():
     if not args.seeds and (args.no_train or args.train_options or args.tag):
         parser.error('--no-train, --train-options and --tag need --seeds')
     if args.seeds:
-        try:
-            args.seed_list = [int(v) for v in args.seeds.split(',')]
-        except ValueError:
-            parser.error(f'--seeds must be comma-separated integers, got '
-                         f'{args.seeds!r}')
+        args.seed_list = parse_seeds(parser, args.seeds)
         return seeded(args, skip)
     lines = ['# Sparse annotation on the demo set', '',
              f'Command: `python benchmarks/sparse_ignore.py --detectors '
