@@ -8,6 +8,10 @@ class-agnostic (every cell and detection relabelled "cell", so only finding
 and boxing the cells counts).
 
     python benchmarks/class_agnostic_ap.py [--seeds 0,1,2] [--rows a,b]
+                                           [--students]
+
+Teacher-student rows are scored on the teacher (what ``tools/test.py``
+evaluates); with ``--students`` their student gets a row too.
 
 Rows whose work dirs have no checkpoint are skipped (train them with
 ``sparse_ignore.py --seeds``). Writes
@@ -73,6 +77,9 @@ def detections(pkl: str, gt: dict) -> list:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--seeds', default='0,1,2')
+    parser.add_argument('--students', action='store_true',
+                        help='also score the student of teacher-student '
+                        'rows')
     parser.add_argument('--rows', default='',
                         help='comma-separated configs of sparse_ignore.py '
                         "ROWS['faster_rcnn'] (default: all)")
@@ -86,14 +93,19 @@ def main():
         if unknown:
             parser.error(f'unknown --rows {unknown}; valid: {sorted(known)}')
         rows = [r for r in rows if r[1] in wanted]
+    entries = []  # (row name, config, predict_on or None)
+    for name, config in rows:
+        entries.append((name, config, None))
+        if args.students and 'semi' in config:
+            entries.append((f'{name}, student', config, 'student'))
     with open(osp.join(REPO, TEST_ANN)) as f:
         gt = json.load(f)
     lines = [
         '# Finding cells vs naming them (demo Faster R-CNN)', '',
         f'Command: `python benchmarks/class_agnostic_ap.py --seeds '
         f'{args.seeds}' + (f' --rows {args.rows}' if args.rows else '')
-        + '`. Last checkpoint of each seeded run of '
-        '`sparse_ignore.py --seeds` on the fully annotated demo test split '
+        + (' --students' if args.students else '') + '`. Last checkpoint '
+        'of each seeded run of `sparse_ignore.py --seeds` on the fully annotated demo test split '
         f'({len(gt["images"])} images, {len(gt["annotations"])} cells); '
         'pycocotools AP at IoU 0.5, per class (mAP50) and class-agnostic '
         '(every cell one class: found and boxed, whatever the class). '
@@ -101,7 +113,7 @@ def main():
         '| training labels | seeds | mAP50 (per class) | AP50 class-agnostic '
         '| per class / agnostic |', '|---|---|---|---|---|'
     ]
-    for name, config in rows:
+    for name, config, predict_on in entries:
         per_class, agnostic = [], []
         for seed in seeds:
             work_dir = osp.join(REPO, f'work_dirs/demo_{config}_seed{seed}')
@@ -109,15 +121,19 @@ def main():
                 ckpt = last_checkpoint(work_dir)
             except ValueError:  # no checkpoint: not trained
                 continue
-            pkl = osp.join(work_dir, 'test_predictions.pkl')
+            suffix = f'_{predict_on}' if predict_on else ''
+            pkl = osp.join(work_dir, f'test_predictions{suffix}.pkl')
+            options = (['--cfg-options',
+                        f'model.semi_test_cfg.predict_on={predict_on}']
+                       if predict_on else [])
             if not osp.isfile(pkl) or osp.getmtime(pkl) < osp.getmtime(ckpt):
                 run([sys.executable, 'tools/test.py',
                      f'configs/demo/{config}.py', ckpt, '--work-dir',
-                     work_dir, '--out', pkl])
+                     work_dir, '--out', pkl, *options])
             dets = detections(pkl, gt)
             per_class.append(coco_ap50(gt, dets, agnostic=False))
             agnostic.append(coco_ap50(gt, dets, agnostic=True))
-            print(config, seed, per_class[-1], agnostic[-1], flush=True)
+            print(name, seed, per_class[-1], agnostic[-1], flush=True)
         if not per_class:
             continue
         pc, ag = statistics.mean(per_class), statistics.mean(agnostic)
