@@ -105,7 +105,8 @@ def main():
         f'Command: `python benchmarks/class_agnostic_ap.py --seeds '
         f'{args.seeds}' + (f' --rows {args.rows}' if args.rows else '')
         + (' --students' if args.students else '') + '`. Last checkpoint '
-        'of each seeded run of `sparse_ignore.py --seeds` on the fully annotated demo test split '
+        'of each seeded run of `sparse_ignore.py --seeds` on the fully '
+        'annotated demo test split '
         f'({len(gt["images"])} images, {len(gt["annotations"])} cells); '
         'pycocotools AP at IoU 0.5, per class (mAP50) and class-agnostic '
         '(every cell one class: found and boxed, whatever the class). '
