@@ -38,7 +38,10 @@ ROWS = {
                      'foreground pseudo labels', 'faster_rcnn_sparse_semi_fg'),
                     ('sparse, region ignore + semi + similarity + '
                      'foreground pseudo labels at weight 1',
-                     'faster_rcnn_sparse_semi_fg_w1')],
+                     'faster_rcnn_sparse_semi_fg_w1'),
+                    ('sparse, region ignore + semi views + similarity, no '
+                     'pseudo labels (ablation)',
+                     'ablations/faster_rcnn_sparse_semi_no_pseudo')],
     'dino': [('full labels (upper bound)', 'dino_attr'),
              ('sparse, naive', 'dino_sparse_naive'),
              ('sparse, region ignore', 'dino_sparse_ignore'),
