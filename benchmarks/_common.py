@@ -34,6 +34,17 @@ def parse_seeds(parser, text):
                      f'{text!r}')
 
 
+def parse_names(parser, option, text, valid):
+    """Comma-separated names of ``option`` (e.g. ``'--rows'``) as a set;
+    a parser error listing the valid ones if any is unknown."""
+    names = set(filter(None, text.split(',')))
+    unknown = names - set(valid)
+    if unknown:
+        parser.error(f'{option}: unknown {sorted(unknown)}; choose from '
+                     f'{list(valid)}')
+    return names
+
+
 def last_checkpoint(work_dir):
     ckpts = glob.glob(osp.join(REPO, work_dir, 'epoch_*.pth'))
     return max(ckpts, key=lambda p: int(re.findall(r'epoch_(\d+)', p)[-1]))

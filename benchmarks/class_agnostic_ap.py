@@ -28,7 +28,8 @@ import pickle
 import statistics
 import sys
 
-from _common import HERE, REPO, last_checkpoint, parse_seeds, run
+from _common import (HERE, REPO, last_checkpoint, parse_names, parse_seeds,
+                     run)
 from sparse_ignore import ROWS
 
 TEST_ANN = 'data/demo/annotations/test.json'
@@ -94,11 +95,8 @@ def main():
     seeds = parse_seeds(parser, args.seeds)
     rows = ROWS['faster_rcnn']
     if args.rows:
-        known = {config for _, config in rows}
-        wanted = args.rows.split(',')
-        unknown = sorted(set(wanted) - known)
-        if unknown:
-            parser.error(f'unknown --rows {unknown}; valid: {sorted(known)}')
+        wanted = parse_names(parser, '--rows', args.rows,
+                             [config for _, config in rows])
         rows = [r for r in rows if r[1] in wanted]
     entries = []  # (row name, config, predict_on or None)
     for name, config in rows:

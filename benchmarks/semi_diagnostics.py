@@ -40,7 +40,7 @@ import os
 import os.path as osp
 import statistics
 
-from _common import HERE, REPO, parse_seeds, train_and_test
+from _common import HERE, REPO, parse_names, parse_seeds, train_and_test
 
 OUT = 'work_dirs/semi_diagnostics'
 FINETUNE = """load_from = {load_from!r}
@@ -175,11 +175,7 @@ def main():
     parser.add_argument('--no-train', action='store_true')
     args = parser.parse_args()
     seeds = parse_seeds(parser, args.seeds)
-    train_rows = set(filter(None, args.rows.split(',')))
-    unknown = train_rows - set(ROWS)
-    if unknown:
-        parser.error(f'--rows: unknown {sorted(unknown)}; choose from '
-                     f'{list(ROWS)}')
+    train_rows = parse_names(parser, '--rows', args.rows, ROWS)
     results, pseudo = {}, {}
     for seed in seeds:
         for row in ROWS:

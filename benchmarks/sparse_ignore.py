@@ -24,7 +24,7 @@ import os
 import os.path as osp
 import statistics
 
-from _common import HERE, REPO, parse_seeds, train_and_test
+from _common import HERE, REPO, parse_names, parse_seeds, train_and_test
 
 ROWS = {
     'faster_rcnn': [('full labels (upper bound)', 'faster_rcnn_attr'),
@@ -84,11 +84,11 @@ def main():
                         help='comma-separated seeds: every row is trained '
                         'once per seed (default: one unseeded run)')
     args = parser.parse_args()
-    skip = set(filter(None, args.skip.split(',')))
-    unknown = set(args.detectors.split(',')) - set(ROWS)
-    if unknown:
-        parser.error(f'--detectors: unknown {sorted(unknown)}; choose from '
-                     f'{sorted(ROWS)}')
+    parse_names(parser, '--detectors', args.detectors, ROWS)
+    # a misspelt --skip would silently train a row (minutes per run)
+    skip = parse_names(parser, '--skip', args.skip,
+                       [config for detector in args.detectors.split(',')
+                        for _, config in ROWS[detector][2:]])
     # results files are named after the detectors compared
     args.name = '_'.join(args.detectors.split(','))
     if not args.seeds and (args.no_train or args.train_options or args.tag):
