@@ -615,6 +615,9 @@ def test_semi_training_evaluates_and_resumes_teacher_and_student(
     cfg.work_dir = str(tmp_path / 'resumed')
     cfg.resume = True
     cfg.load_from = osp.join(straight, 'epoch_1.pth')
+    # mmdet names its visualizer 'visualizer', a process-wide instance: a
+    # second in-process Runner would reuse the first one's save_dir
+    cfg.visualizer.name = f'visualizer_{tmp_path.name}'
     runner = Runner.from_cfg(cfg)
     runner.load_or_resume()
     assert runner.epoch == 1
