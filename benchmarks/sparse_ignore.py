@@ -41,7 +41,10 @@ ROWS = {
                      'faster_rcnn_sparse_semi_fg_w1'),
                     ('sparse, region ignore + semi views + similarity, no '
                      'pseudo labels (ablation)',
-                     'ablations/faster_rcnn_sparse_semi_no_pseudo')],
+                     'ablations/faster_rcnn_sparse_semi_no_pseudo'),
+                    ('sparse, region ignore + semi + similarity, '
+                     'foreground pseudo labels only (no class pseudo '
+                     'labels)', 'faster_rcnn_sparse_semi_fg_only')],
     'dino': [('full labels (upper bound)', 'dino_attr'),
              ('sparse, naive', 'dino_sparse_naive'),
              ('sparse, region ignore', 'dino_sparse_ignore'),

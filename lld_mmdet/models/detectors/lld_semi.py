@@ -147,7 +147,8 @@ class LLDSemiDetector(SemiBaseDetector):
        overlapping a GT box (``gt_overlap_mode`` ``'iou'``: IoU >
        ``gt_overlap_thr`` drops it; ``'area'``: intersection > that many
        px^2). Images without a region (fully annotated) get none.
-    3. Those scoring >= ``score_thr`` become pseudo labels: appended to the
+    3. Those scoring >= ``score_thr`` (None: none; then only foreground
+       pseudo labels, below) become pseudo labels: appended to the
        student's ``gt_instances`` with ``weights`` = ``pseudo_weight`` (GT:
        1), and attributes -1 (not applicable) unless ``pseudo_attributes``
        (then each attribute's teacher argmax if its probability >=
@@ -229,6 +230,7 @@ class LLDSemiDetector(SemiBaseDetector):
         self.freeze(self.teacher)
         self._check_teacher_rpn_cfg()
         self._check_fg_score_thr()
+        self._check_score_thr()
         self.pseudo_log: Optional[List[dict]] = None
 
     def _check_teacher_rpn_cfg(self) -> None:
@@ -276,6 +278,23 @@ class LLDSemiDetector(SemiBaseDetector):
                 f'{type(self.teacher).__name__} has '
                 f'{type(roi_head).__name__ if roi_head else "no RoI head"}: '
                 'set fg_score_thr=None')
+
+    def _check_score_thr(self) -> None:
+        thr = self.semi_train_cfg['score_thr']
+        if thr is None:
+            if (self.semi_train_cfg['with_pseudo']
+                    and self.semi_train_cfg['fg_score_thr'] is None):
+                raise ValueError(
+                    'semi_train_cfg.score_thr=None turns the class pseudo '
+                    'labels off, and fg_score_thr is None too: there would '
+                    'be no pseudo labels at all; set with_pseudo=False for '
+                    'that, or fg_score_thr for foreground pseudo labels '
+                    'only')
+            return
+        if not isinstance(thr, (int, float)) or not 0 <= thr <= 1:
+            raise ValueError(f'semi_train_cfg.score_thr must be a number '
+                             f'in [0, 1] or None (no class pseudo labels), '
+                             f'got {thr!r}')
 
     @contextlib.contextmanager
     def _teacher_predict_cfg(self):
@@ -392,7 +411,9 @@ class LLDSemiDetector(SemiBaseDetector):
         with self._teacher_predict_cfg():
             results = self.teacher.predict(teacher_inputs, bare,
                                            rescale=False)
-        lowest = min(cfg['score_thr'], cfg['similarity']['score_range'][0])
+        lowest = cfg['similarity']['score_range'][0]
+        if cfg['score_thr'] is not None:
+            lowest = min(cfg['score_thr'], lowest)
         out = []
         for res, t_sample, s_sample in zip(results, teacher_samples,
                                            student_samples):
@@ -451,10 +472,13 @@ class LLDSemiDetector(SemiBaseDetector):
     def select_pseudo(self, cand: InstanceData,
                       gt_boxes: Tensor) -> InstanceData:
         """The pseudo labels among one image's candidates: off the GT, and
-        scoring >= ``score_thr`` or, with ``fg_score_thr``, foreground
-        score >= ``fg_score_thr`` (then ``fg_only`` True)."""
+        scoring >= ``score_thr`` (None: none) or, with ``fg_score_thr``,
+        foreground score >= ``fg_score_thr`` (then ``fg_only`` True)."""
         cfg = self.semi_train_cfg
-        confident = cand.scores >= cfg['score_thr']
+        if cfg['score_thr'] is None:  # foreground pseudo labels only
+            confident = torch.zeros_like(cand.scores, dtype=torch.bool)
+        else:
+            confident = cand.scores >= cfg['score_thr']
         keep = confident
         if cfg['fg_score_thr'] is not None:
             keep = confident | (cand.fg_scores >= cfg['fg_score_thr'])

@@ -194,6 +194,46 @@ def test_foreground_pseudo_labels_are_flagged_and_weighted(tmp_path):
     assert len(samples[0].gt_instances) == 2 and 'loss_fg' not in losses
 
 
+def test_foreground_pseudo_labels_only(tmp_path):
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, flip=0.0)
+    # score_thr=None: box 0 (class score 0.97) becomes a foreground pseudo
+    # label like box 4; the same boxes as with class pseudo labels
+    model = semi_model(fg_score_thr=0.8, score_thr=None)
+    fake_teacher(model, **CANDIDATES, fg_scores=FG_SCORES)
+    losses, samples = run_loss(model, batch)
+    gt = samples[0].gt_instances
+    torch.testing.assert_close(
+        get_box_tensor(gt.bboxes),
+        torch.tensor([[12., 10, 22, 20], [44, 10, 54, 20], [46, 30, 56, 40]]))
+    assert gt.fg_only.tolist() == [False, True, True]
+    assert model.pseudo_log[0]['fg_only'].tolist() == [True, True]
+    assert torch.isfinite(losses['loss_fg']) and losses['loss_fg'] > 0
+    # a candidate below fg_score_thr is no pseudo label whatever its class
+    # score (box 0: class score 0.99, foreground 0.5 -> dropped)
+    model = semi_model(fg_score_thr=0.8, score_thr=None)
+    cand = copy.deepcopy(CANDIDATES)
+    scores = [0.1] * len(cand['scores'])
+    scores[0] = 0.99
+    fg = [0.5] * len(FG_SCORES)
+    cand['scores'] = scores
+    fake_teacher(model, **cand, fg_scores=fg)
+    _, samples = run_loss(model, batch)
+    assert len(samples[0].gt_instances) == 1
+
+
+def test_score_thr_errors():
+    with pytest.raises(ValueError, match='score_thr=None.*with_pseudo=False'):
+        build_tiny_model('tiny_faster_rcnn_semi',
+                         semi_train_cfg=dict(score_thr=None))
+    with pytest.raises(ValueError, match=r'score_thr must be .*\[0, 1\]'):
+        build_tiny_model('tiny_faster_rcnn_semi',
+                         semi_train_cfg=dict(score_thr=1.5))
+    # no pseudo labels at all is what with_pseudo=False says
+    build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=dict(
+        score_thr=None, with_pseudo=False))
+
+
 def test_foreground_pseudo_labels_do_not_teach_the_teachers_class(tmp_path):
     write_dataset(tmp_path, tiny_coco())
     batch = semi_batch(tmp_path, flip=0.0)
