@@ -28,8 +28,7 @@ methods = [
 pairs = [('*_*_*', '*_*_*')]
 # config overrides of every entry (none: each method's own schedule)
 schedule = dict()
-# --demo: one seed for every entry, so the demo suite is repeatable and its
-# flagship / region-ignore / naive entries are the seed-0 runs of
-# benchmarks/sparse_ignore.py --seeds 0,1,2 (one seed: differences smaller
-# than that benchmark's seed spread, about 0.035 mAP50, are noise)
+# --demo: the same seed for every entry (as benchmarks/sparse_ignore.py
+# --seeds does per seed). One seed only: differences smaller than that
+# benchmark's seed spread (about 0.035 mAP50) are noise.
 demo_schedule = dict(randomness=dict(seed=0))
