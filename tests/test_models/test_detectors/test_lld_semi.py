@@ -162,64 +162,53 @@ def test_pseudo_attributes_above_their_threshold(tmp_path):
 FG_SCORES = [0.99, 0.99, 0.99, 0.99, 0.9, 0.99, 0.5]
 
 
-def test_foreground_pseudo_labels_are_flagged_and_weighted(tmp_path):
+@pytest.mark.parametrize('score_thr,fg_only', [
+    (0.9, [False, True]),  # box 0 (0.97): a class pseudo label
+    (None, [True, True]),  # no class pseudo labels: box 0 foreground too
+])
+def test_foreground_pseudo_labels_are_flagged(tmp_path, score_thr, fg_only):
     write_dataset(tmp_path, tiny_coco())
     batch = semi_batch(tmp_path, flip=0.0)
-    model = semi_model(fg_score_thr=0.8)
+    model = semi_model(fg_score_thr=0.8, score_thr=score_thr)
     fake_teacher(model, **CANDIDATES, fg_scores=FG_SCORES)
     losses, samples = run_loss(model, batch)
     gt = samples[0].gt_instances
-    # GT, box 0 (class pseudo label), box 4 (foreground pseudo label); the
+    # GT, box 0, box 4 (class score 0.7: foreground pseudo label); the
     # region, GT-overlap and size rules still hold (boxes 2, 3, 5 dropped)
     torch.testing.assert_close(
         get_box_tensor(gt.bboxes),
         torch.tensor([[12., 10, 22, 20], [44, 10, 54, 20], [46, 30, 56, 40]]))
-    assert gt.fg_only.tolist() == [False, False, True]
+    assert gt.fg_only.tolist() == [False] + fg_only
     assert gt.labels.tolist() == [7, 3, 3]
     torch.testing.assert_close(gt.weights, torch.tensor([1.0, 0.1, 0.1]))
-    assert model.pseudo_log[0]['fg_only'].tolist() == [False, True]
+    assert model.pseudo_log[0]['fg_only'].tolist() == fg_only
     # GT boxes join the RoIs, so the foreground label gets its own loss
     assert torch.isfinite(losses['loss_fg']) and losses['loss_fg'] > 0
+
+
+def test_foreground_pseudo_labels_weight_threshold_and_default(tmp_path):
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, flip=0.0)
     # their own weight, if set
     model = semi_model(fg_score_thr=0.8, fg_pseudo_weight=1.0)
     fake_teacher(model, **CANDIDATES, fg_scores=FG_SCORES)
     _, samples = run_loss(model, batch)
     torch.testing.assert_close(samples[0].gt_instances.weights,
                                torch.tensor([1.0, 0.1, 1.0]))
+    # without class pseudo labels, a candidate below fg_score_thr is no
+    # pseudo label whatever its class score (box 0: 0.99, foreground 0.5)
+    model = semi_model(fg_score_thr=0.8, score_thr=None)
+    cand = copy.deepcopy(CANDIDATES)
+    cand['scores'] = [0.99] + [0.1] * (len(cand['scores']) - 1)
+    fake_teacher(model, **cand, fg_scores=[0.5] * len(FG_SCORES))
+    _, samples = run_loss(model, batch)
+    assert len(samples[0].gt_instances) == 1
     # off by default: no flag, no loss_fg
     model = semi_model()
     fake_teacher(model, **CANDIDATES, fg_scores=FG_SCORES)
     losses, samples = run_loss(model, batch)
     assert 'fg_only' not in samples[0].gt_instances
     assert len(samples[0].gt_instances) == 2 and 'loss_fg' not in losses
-
-
-def test_foreground_pseudo_labels_only(tmp_path):
-    write_dataset(tmp_path, tiny_coco())
-    batch = semi_batch(tmp_path, flip=0.0)
-    # score_thr=None: box 0 (class score 0.97) becomes a foreground pseudo
-    # label like box 4; the same boxes as with class pseudo labels
-    model = semi_model(fg_score_thr=0.8, score_thr=None)
-    fake_teacher(model, **CANDIDATES, fg_scores=FG_SCORES)
-    losses, samples = run_loss(model, batch)
-    gt = samples[0].gt_instances
-    torch.testing.assert_close(
-        get_box_tensor(gt.bboxes),
-        torch.tensor([[12., 10, 22, 20], [44, 10, 54, 20], [46, 30, 56, 40]]))
-    assert gt.fg_only.tolist() == [False, True, True]
-    assert model.pseudo_log[0]['fg_only'].tolist() == [True, True]
-    assert torch.isfinite(losses['loss_fg']) and losses['loss_fg'] > 0
-    # a candidate below fg_score_thr is no pseudo label whatever its class
-    # score (box 0: class score 0.99, foreground 0.5 -> dropped)
-    model = semi_model(fg_score_thr=0.8, score_thr=None)
-    cand = copy.deepcopy(CANDIDATES)
-    scores = [0.1] * len(cand['scores'])
-    scores[0] = 0.99
-    fg = [0.5] * len(FG_SCORES)
-    cand['scores'] = scores
-    fake_teacher(model, **cand, fg_scores=fg)
-    _, samples = run_loss(model, batch)
-    assert len(samples[0].gt_instances) == 1
 
 
 def test_score_thr_errors():
