@@ -44,7 +44,10 @@ ROWS = {
                      'ablations/faster_rcnn_sparse_semi_no_pseudo'),
                     ('sparse, region ignore + semi + similarity, '
                      'foreground pseudo labels only (no class pseudo '
-                     'labels)', 'faster_rcnn_sparse_semi_fg_only')],
+                     'labels)', 'faster_rcnn_sparse_semi_fg_only'),
+                    ('sparse, region ignore + semi + similarity, no '
+                     'attribute branch (ablation)',
+                     'ablations/faster_rcnn_sparse_semi_no_attributes')],
     'dino': [('full labels (upper bound)', 'dino_attr'),
              ('sparse, naive', 'dino_sparse_naive'),
              ('sparse, region ignore', 'dino_sparse_ignore'),
