@@ -46,7 +46,9 @@ ROWS = {
                      'foreground pseudo labels only (no class pseudo '
                      'labels)', 'faster_rcnn_sparse_semi_fg_only'),
                     ('sparse, region ignore + semi + similarity, no '
-                     'attribute branch (ablation)',
+                     'attribute branch (ablation; the full and naive rows '
+                     'have the branch, so its gap share is not like for '
+                     'like)',
                      'ablations/faster_rcnn_sparse_semi_no_attributes')],
     'dino': [('full labels (upper bound)', 'dino_attr'),
              ('sparse, naive', 'dino_sparse_naive'),
