@@ -49,7 +49,11 @@ ROWS = {
                      'attribute branch (ablation; the full and naive rows '
                      'have the branch, so its gap share is not like for '
                      'like)',
-                     'ablations/faster_rcnn_sparse_semi_no_attributes')],
+                     'ablations/faster_rcnn_sparse_semi_no_attributes'),
+                    ('full labels, no attribute branch (control)',
+                     'ablations/faster_rcnn_attr_no_attributes'),
+                    ('sparse, region ignore, no attribute branch (control)',
+                     'ablations/faster_rcnn_sparse_no_attributes')],
     'dino': [('full labels (upper bound)', 'dino_attr'),
              ('sparse, naive', 'dino_sparse_naive'),
              ('sparse, region ignore', 'dino_sparse_ignore'),
