@@ -69,14 +69,22 @@ class AttrRoIHead(StandardRoIHead):
         attr_predict_feats (str): ``'final_boxes'`` or ``'proposals'``, see
             above. Defaults to ``'final_boxes'``.
         with_fg_scores (bool): See above. Defaults to False.
-        sample_normalizer (str): How the box losses are averaged.
-            ``'sampled'`` (mmdet's): over the RoIs actually sampled.
-            ``'nominal'``: over ``num_images * sampler.num``, the RoIs a
-            batch would have without region ignore. With sparse regions most
-            RoIs are ignored, and mmdet's mean then multiplies each remaining
-            RoI's gradient (about 5x for a 1/5 region), which made the box
-            classifier of the from-scratch demo collapse; ``'nominal'`` keeps
-            the per-RoI weight of fully annotated training.
+        sample_normalizer (str): How the RoI losses are averaged.
+            ``'sampled'`` (mmdet's): the box losses over the RoIs actually
+            sampled, the attribute loss over the positive RoIs' valid
+            attributes.
+            ``'nominal'``: every RoI loss (``loss_cls``, ``loss_bbox``,
+            ``loss_fg`` and ``loss_attr``) is multiplied by ``sampled /
+            (num_images * sampler.num)``, the share of the RoIs a batch
+            would have without region ignore. With sparse regions most RoIs
+            are ignored, and a mean over the few left multiplies each
+            remaining RoI's gradient (about 5x for a 1/5 region): it made
+            the box classifier of the from-scratch demo collapse, and left
+            the attribute loss (same per-image size, a fifth of the cells)
+            outweighing the box losses about 5x more than with full labels.
+            ``'nominal'`` keeps the per-RoI weight and the balance of the
+            losses of fully annotated training; with every RoI kept (full
+            labels, naive sparse training) it changes nothing.
         **kwargs: Passed to :class:`StandardRoIHead`.
     """
 
@@ -161,17 +169,17 @@ class AttrRoIHead(StandardRoIHead):
         else:
             bbox_results = self._weighted_bbox_loss(x, sampling_results,
                                                     gt_instances)
+        if self.attr_head is not None and gt_instances:
+            bbox_results['loss_bbox'].update(
+                self.attr_loss(x, sampling_results, gt_instances))
         if self.sample_normalizer == 'nominal':
             sampled = sum(len(res.priors) for res in sampling_results)
             nominal = len(sampling_results) * self.bbox_sampler.num
             scale = sampled / max(nominal, 1)
-            for key in ('loss_cls', 'loss_bbox', 'loss_fg'):
+            for key in ('loss_cls', 'loss_bbox', 'loss_fg', 'loss_attr'):
                 if key in bbox_results['loss_bbox']:
                     bbox_results['loss_bbox'][key] = \
                         bbox_results['loss_bbox'][key] * scale
-        if self.attr_head is not None and gt_instances:
-            bbox_results['loss_bbox'].update(
-                self.attr_loss(x, sampling_results, gt_instances))
         return bbox_results
 
     def _weighted_bbox_loss(self, x: Tuple[Tensor],

@@ -69,6 +69,8 @@ def test_rpn_trains_no_anchor_outside_the_region_as_background(tmp_path):
 
 def test_nominal_normaliser_keeps_the_per_roi_weight(tmp_path, monkeypatch):
     from mmdet.models.roi_heads import StandardRoIHead
+
+    from lld_mmdet.models.roi_heads import AttrRoIHead
     write_dataset(tmp_path, tiny_coco())
     # 256 RoIs per image nominally; 100 proposals, partly ignored, remain
     model = build_tiny_model(
@@ -85,13 +87,24 @@ def test_nominal_normaliser_keeps_the_per_roi_weight(tmp_path, monkeypatch):
         captured['sampled'] = sum(len(r.priors) for r in sampling_results)
         return out
 
+    original_attr = AttrRoIHead.attr_loss
+
+    def spy_attr(self, *args):
+        out = original_attr(self, *args)
+        captured['raw']['loss_attr'] = out['loss_attr'].detach().clone()
+        return out
+
     monkeypatch.setattr(StandardRoIHead, 'bbox_loss', spy)
+    monkeypatch.setattr(AttrRoIHead, 'attr_loss', spy_attr)
     data = model.data_preprocessor(tiny_batch(tmp_path, indices=(1, 0),
                                               sparse=True), True)
     losses = model.loss(data['inputs'], data['data_samples'])
     scale = captured['sampled'] / (2 * model.roi_head.bbox_sampler.num)
     assert 0 < scale < 1  # region ignore left fewer RoIs than nominal
-    for key in ('loss_cls', 'loss_bbox'):
+    # the attribute loss (a mean over the positive RoIs) is a per-RoI loss
+    # too: scaled like the box losses
+    assert captured['raw']['loss_attr'] > 0
+    for key in ('loss_cls', 'loss_bbox', 'loss_attr'):
         torch.testing.assert_close(losses[key].detach(),
                                    captured['raw'][key] * scale)
     torch.testing.assert_close(losses['acc'], captured['raw']['acc'])
