@@ -24,6 +24,13 @@ def run(cmd):
     return proc.stdout + proc.stderr
 
 
+def write_results(name, lines):
+    """Write ``lines`` to ``benchmarks/results/<name>`` and print them."""
+    with open(osp.join(HERE, 'results', name), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    print('\n'.join(lines))
+
+
 def parse_seeds(parser, text):
     """``--seeds`` value ``'0,1,2'`` -> ``[0, 1, 2]``; a parser error
     otherwise."""

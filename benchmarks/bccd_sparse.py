@@ -9,10 +9,9 @@ and evaluate on the fully annotated test split.
 Writes benchmarks/results/bccd_sparse.md (cached per run in work_dirs).
 """
 import os
-import os.path as osp
 import sys
 
-from _common import HERE, run, train_and_test
+from _common import run, train_and_test, write_results
 
 ROOT = '../shared/data/bccd/BCCD'
 ROWS = [('full', 'faster_rcnn_full'),
@@ -61,9 +60,7 @@ def main():
             lines.append(f'- {name}: ({res[name]} - {naive}) / ({full} - '
                          f'{naive}) = **{ratio:.2f}**')
     lines += ['', 'BCCD\'s RBCs are under-labelled even in "full".']
-    with open(osp.join(HERE, 'results', 'bccd_sparse.md'), 'w') as f:
-        f.write('\n'.join(lines) + '\n')
-    print('\n'.join(lines))
+    write_results('bccd_sparse.md', lines)
 
 
 if __name__ == '__main__':

@@ -13,7 +13,7 @@ import os.path as osp
 import sys
 from collections import Counter
 
-from _common import HERE, REPO, run, train_and_test
+from _common import REPO, run, train_and_test, write_results
 
 CONFIG = 'configs/pbc_wbcatt/faster_rcnn_attr.py'
 WORK = 'work_dirs/pbc_wbcatt_attr'
@@ -64,10 +64,7 @@ def main():
         f'The model beats the majority baseline on {wins} of {len(names)} '
         'attributes.'
     ]
-    with open(osp.join(HERE, 'results', 'pbc_wbcatt_attributes.md'),
-              'w') as f:
-        f.write('\n'.join(lines) + '\n')
-    print('\n'.join(lines))
+    write_results('pbc_wbcatt_attributes.md', lines)
 
 
 if __name__ == '__main__':

@@ -40,7 +40,8 @@ import os
 import os.path as osp
 import statistics
 
-from _common import HERE, REPO, parse_names, parse_seeds, train_and_test
+from _common import (REPO, parse_names, parse_seeds, train_and_test,
+                     write_results)
 
 OUT = 'work_dirs/semi_diagnostics'
 FINETUNE = """load_from = {load_from!r}
@@ -217,9 +218,7 @@ def main():
         mean = f'**{statistics.mean(values):.3f}**' if values else '-'
         lines.append(f'| {label} | ' + ' | '.join(cells) + f' | {mean} | ' +
                      ('; '.join(stats) if stats else '') + ' |')
-    with open(osp.join(HERE, 'results', 'semi_diagnostics.md'), 'w') as f:
-        f.write('\n'.join(lines) + '\n')
-    print('\n'.join(lines))
+    write_results('semi_diagnostics.md', lines)
 
 
 if __name__ == '__main__':

@@ -24,7 +24,8 @@ import os
 import os.path as osp
 import statistics
 
-from _common import HERE, REPO, parse_names, parse_seeds, train_and_test
+from _common import (HERE, REPO, parse_names, parse_seeds, train_and_test,
+                     write_results)
 
 ROWS = {
     'faster_rcnn': [('full labels (upper bound)', 'faster_rcnn_attr'),
@@ -138,10 +139,7 @@ def main():
                          f'{naive}) = **{ratio:.2f}**')
         lines += pseudo_curve_lines(detector, '', '')
         lines.append('')
-    with open(osp.join(HERE, 'results', f'sparse_ignore_{args.name}.md'),
-              'w') as f:
-        f.write('\n'.join(lines) + '\n')
-    print('\n'.join(lines))
+    write_results(f'sparse_ignore_{args.name}.md', lines)
 
 
 def seeded(args, skip):
@@ -201,11 +199,7 @@ def seeded(args, skip):
         lines[2] += (' Partial: "-" = not run yet (the table came from '
                      '`--no-train`; the same command without it trains the '
                      'rest).')
-    out = osp.join(HERE, 'results',
-                   f'sparse_ignore_seeds_{args.name}{args.tag}.md')
-    with open(out, 'w') as f:
-        f.write('\n'.join(lines) + '\n')
-    print('\n'.join(lines))
+    write_results(f'sparse_ignore_seeds_{args.name}{args.tag}.md', lines)
 
 
 def pseudo_curve_lines(detector, seed, tag):

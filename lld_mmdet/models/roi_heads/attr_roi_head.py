@@ -80,8 +80,9 @@ class AttrRoIHead(StandardRoIHead):
             are ignored, and a mean over the few left multiplies each
             remaining RoI's gradient (about 5x for a 1/5 region): it made
             the box classifier of the from-scratch demo collapse, and left
-            the attribute loss (same per-image size, a fifth of the cells)
-            outweighing the box losses about 5x more than with full labels.
+            the attribute loss (a mean over the few labelled cells) weighing
+            about 4x more against the box losses than with full labels
+            (``benchmarks/sparse_roi_share.py``).
             ``'nominal'`` keeps the per-RoI weight and the balance of the
             losses of fully annotated training; with every RoI kept (full
             labels, naive sparse training) it changes nothing.
