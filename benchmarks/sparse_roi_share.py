@@ -11,7 +11,7 @@ and the positive RoIs per image. Without rescaling the attribute loss (a
 mean over the positives) its weight relative to the box losses is
 1 / share times what it is with full labels.
 
-    python benchmarks/sparse_roi_share.py [--config C] [--batches 12]
+    python benchmarks/sparse_roi_share.py [--config C] [--batches 24]
         [CHECKPOINT ...]
 
 Writes benchmarks/results/sparse_roi_share_demo.md.
@@ -64,24 +64,29 @@ def main():
     parser.add_argument('checkpoints', nargs='*')
     parser.add_argument('--config',
                         default='configs/demo/faster_rcnn_sparse.py')
-    parser.add_argument('--batches', type=int, default=12)
+    parser.add_argument('--batches', type=int, default=24)
     args = parser.parse_args()
-    torch.manual_seed(0)
-    cfg = Config.fromfile(osp.join(REPO, args.config))
+    for path in [args.config, *args.checkpoints]:
+        if not osp.isfile(path):
+            parser.error(f'{path}: no such file')
+    cfg = Config.fromfile(args.config)
     cfg.work_dir = osp.join(REPO, 'work_dirs', 'sparse_roi_share')
+    # the same crops and model initialisation on every run
+    cfg.randomness = dict(seed=0)
     cfg.train_dataloader.num_workers = 0
     cfg.train_dataloader.persistent_workers = False
     runner = Runner.from_cfg(cfg)
-    if not isinstance(runner.model.roi_head, AttrRoIHead) or \
-            runner.model.roi_head.attr_head is None:
-        parser.error(f'{args.config}: needs an AttrRoIHead with an attribute '
-                     'branch')
+    roi_head = getattr(runner.model, 'roi_head', None)
+    if not isinstance(roi_head, AttrRoIHead) or roi_head.attr_head is None:
+        parser.error(f'{args.config}: model.roi_head must be an AttrRoIHead '
+                     'with an attribute branch (attr_head)')
     lines = ['# Share of the nominal R-CNN RoIs left by region ignore', '',
              'Command: `python benchmarks/sparse_roi_share.py '
              + ' '.join(['--config', args.config, '--batches',
                          str(args.batches), *args.checkpoints]) +
              f'`; training forward passes (no backward) on the first '
-             f'{args.batches} training batches; {os.cpu_count()} CPU cores.',
+             f'{args.batches} training batches (seed 0); {os.cpu_count()} CPU '
+             'cores.',
              '', '| weights | RoIs kept / nominal (mean, min-max) | positive '
              'RoIs per image | attribute loss weight vs full labels without '
              'rescaling |', '|---|---|---|---|']
