@@ -74,17 +74,21 @@ def train_and_test(config, work_dir, test_options=(), reuse=True,
                    train_options=()):
     """Train ``config`` into ``work_dir`` (``train_options``: extra
     ``--cfg-options`` of tools/train.py, e.g. ``randomness.seed=1``), test
-    its last checkpoint, and return ``(metrics, train_minutes)``. With ``reuse``, a finished training
-    (checkpoint of the last epoch present) is not repeated and a finished
-    test (``work_dir/test_metrics.json``) is read back, so a benchmark
-    resumes where it stopped (an unfinished training resumes from its last
-    checkpoint)."""
+    its last checkpoint, and return ``(metrics, train_minutes)``. With
+    ``reuse``, a finished training (checkpoint of the last epoch present;
+    ``train_cfg.max_epochs`` of ``train_options`` counts) is not repeated
+    and a finished test (``work_dir/test_metrics.json``) is read back, so a
+    benchmark resumes where it stopped (an unfinished training resumes from
+    its last checkpoint)."""
     cache = osp.join(REPO, work_dir, 'test_metrics.json')
     if reuse and osp.isfile(cache):
         with open(cache) as f:
             cached = json.load(f)
         return cached['metrics'], cached['train_minutes']
     max_epochs = Config.fromfile(osp.join(REPO, config)).train_cfg.max_epochs
+    for option in train_options:  # e.g. a longer schedule
+        if option.startswith('train_cfg.max_epochs='):
+            max_epochs = int(option.split('=', 1)[1])
     final = osp.join(REPO, work_dir, f'epoch_{max_epochs}.pth')
     if reuse and osp.isfile(final):
         minutes = logged_train_minutes(work_dir)

@@ -8,14 +8,15 @@ class-agnostic (every cell and detection relabelled "cell", so only finding
 and boxing the cells counts).
 
     python benchmarks/class_agnostic_ap.py [--seeds 0,1,2] [--rows a,b]
-                                           [--students]
+                                           [--students] [--tag _48e]
 
 Teacher-student rows are scored on the teacher (what ``tools/test.py``
 evaluates); with ``--students`` their student gets a row too.
 
 Rows whose work dirs have no checkpoint are skipped (train them with
-``sparse_ignore.py --seeds``). Writes
-benchmarks/results/class_agnostic_ap_demo.md; the predictions are kept as
+``sparse_ignore.py --seeds``; ``--tag`` as there, for runs trained with
+its ``--train-options``). Writes
+benchmarks/results/class_agnostic_ap_demo{tag}.md; the predictions are kept as
 ``<work dir>/test_predictions.pkl`` and reused.
 """
 import argparse
@@ -91,6 +92,9 @@ def main():
     parser.add_argument('--rows', default='',
                         help='comma-separated configs of sparse_ignore.py '
                         "ROWS['faster_rcnn'] (default: all)")
+    parser.add_argument('--tag', default='',
+                        help="the work dirs' suffix of sparse_ignore.py "
+                        '--tag (e.g. _48e)')
     args = parser.parse_args()
     seeds = parse_seeds(parser, args.seeds)
     rows = ROWS['faster_rcnn']
@@ -109,7 +113,8 @@ def main():
         '# Finding cells vs naming them (demo Faster R-CNN)', '',
         f'Command: `python benchmarks/class_agnostic_ap.py --seeds '
         f'{args.seeds}' + (f' --rows {args.rows}' if args.rows else '')
-        + (' --students' if args.students else '') + '`. Last checkpoint '
+        + (' --students' if args.students else '')
+        + (f' --tag {args.tag}' if args.tag else '') + '`. Last checkpoint '
         'of each seeded run of `sparse_ignore.py --seeds` on the fully '
         'annotated demo test split '
         f'({len(gt["images"])} images, {len(gt["annotations"])} cells); '
@@ -126,7 +131,8 @@ def main():
     for name, config, predict_on in entries:
         per_class, agnostic, one_box = [], [], []
         for seed in seeds:
-            work_dir = osp.join(REPO, f'work_dirs/demo_{config}_seed{seed}')
+            work_dir = osp.join(
+                REPO, f'work_dirs/demo_{config}_seed{seed}{args.tag}')
             try:
                 ckpt = last_checkpoint(work_dir)
             except ValueError:  # no checkpoint: not trained
@@ -153,7 +159,7 @@ def main():
         lines.append(f'| {name} | {len(per_class)} | {pc:.3f} | {ag:.3f} | '
                      f'{pc / ag if ag else float("nan"):.2f} | '
                      f'{statistics.mean(one_box):.3f} |')
-    out = osp.join(HERE, 'results', 'class_agnostic_ap_demo.md')
+    out = osp.join(HERE, 'results', f'class_agnostic_ap_demo{args.tag}.md')
     with open(out, 'w') as f:
         f.write('\n'.join(lines) + '\n')
     print('\n'.join(lines))

@@ -46,6 +46,9 @@ ROWS = {
                     ('sparse, region ignore + semi + similarity, '
                      'foreground pseudo labels only (no class pseudo '
                      'labels)', 'faster_rcnn_sparse_semi_fg_only'),
+                    ('sparse, region ignore + semi + similarity, '
+                     'foreground pseudo labels only, with the teacher\'s '
+                     'soft class targets', 'faster_rcnn_sparse_semi_fg_soft'),
                     ('sparse, region ignore + semi + similarity, no '
                      'attribute branch (ablation; the full and naive rows '
                      'have the branch, so its gap share is not like for '
@@ -153,10 +156,12 @@ def seeded(args, skip):
              + (f' --train-options {" ".join(args.train_options)}'
                 if args.train_options else '')
              + (f' --tag {args.tag}' if args.tag else '') +
-             f'`. Same configs and schedule as sparse_ignore_{args.name}.md, '
-             'each row trained once per seed (`randomness.seed`); test mAP50 '
-             f'on the fully annotated demo test split; {os.cpu_count()} CPU '
-             'cores.', '']
+             f'`. Same configs as sparse_ignore_{args.name}.md, '
+             + ('with the `--train-options` above, ' if args.train_options
+                else 'same schedule, ')
+             + 'each row trained once per seed (`randomness.seed`); test '
+             f'mAP50 on the fully annotated demo test split; '
+             f'{os.cpu_count()} CPU cores.', '']
     missing = False
     for detector in args.detectors.split(','):
         rows = selected_rows(detector, skip)

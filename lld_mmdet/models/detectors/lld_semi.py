@@ -86,10 +86,14 @@ SEMI_PRESETS: Dict[str, dict] = dict(
                         roi_size=4, max_per_img=300, end=None)),
 )
 
+#: Optional per-detection fields of the teacher that candidates carry.
+_CANDIDATE_EXTRAS = ('attributes', 'fg_scores', 'class_probs')
+
 _SWITCHES = dict(preset='faster_rcnn', burn_in=0, by_epoch=True,
                  with_pseudo=True, with_similarity=False,
                  pseudo_attributes=False, teacher_rpn_cfg=None,
-                 fg_score_thr=None, fg_pseudo_weight=None)
+                 fg_score_thr=None, fg_pseudo_weight=None,
+                 fg_soft_classes=False, fg_soft_temperature=1.0)
 
 
 def resolve_semi_train_cfg(cfg: Optional[dict]) -> dict:
@@ -164,9 +168,14 @@ class LLDSemiDetector(SemiBaseDetector):
        class, ``gt_instances.fg_only`` True, so the RPN and the box
        regression learn them as cells while the box classifier only learns
        "a cell, class unknown" (``loss_fg``, no cross-entropy on the
-       teacher's unsure class). Needs a two-stage teacher with
-       :class:`AttrRoIHead`. A foreground pseudo label scoring in the
-       similarity band is also a similarity query.
+       teacher's unsure class). With ``fg_soft_classes`` they carry the
+       teacher's class distribution given a cell instead
+       (``gt_instances.class_targets``, sharpened by
+       ``fg_soft_temperature``; :meth:`soft_class_targets`), and
+       ``loss_fg`` becomes the cross-entropy against it: the student
+       learns the teacher's uncertainty, not its argmax. Needs a two-stage
+       teacher with :class:`AttrRoIHead`. A foreground pseudo label scoring
+       in the similarity band is also a similarity query.
     4. The student runs ONE forward/loss pass on the merged targets.
     5. With ``with_similarity`` (until ``similarity['end']``), the detections
        scoring in ``similarity['score_range']`` (lo, hi] outside the region
@@ -185,7 +194,9 @@ class LLDSemiDetector(SemiBaseDetector):
     ``teacher_rpn_cfg`` (``None``: the test config unchanged; must be
     ``None`` for a detector without an RPN, such as DINO); ``burn_in``,
     ``by_epoch``, ``with_pseudo``, ``with_similarity``,
-    ``pseudo_attributes`` are switches, ``fg_score_thr`` as above.
+    ``pseudo_attributes`` are switches, ``fg_score_thr``,
+    ``fg_pseudo_weight``, ``fg_soft_classes`` and ``fg_soft_temperature``
+    as above.
     ``semi_test_cfg``: ``predict_on`` (``'teacher'`` default, or
     ``'student'``).
 
@@ -230,6 +241,7 @@ class LLDSemiDetector(SemiBaseDetector):
         self.freeze(self.teacher)
         self._check_teacher_rpn_cfg()
         self._check_fg_score_thr()
+        self._check_fg_soft_classes()
         self._check_score_thr()
         self.pseudo_log: Optional[List[dict]] = None
 
@@ -278,6 +290,18 @@ class LLDSemiDetector(SemiBaseDetector):
                 f'{type(self.teacher).__name__} has '
                 f'{type(roi_head).__name__ if roi_head else "no RoI head"}: '
                 'set fg_score_thr=None')
+
+    def _check_fg_soft_classes(self) -> None:
+        cfg = self.semi_train_cfg
+        temperature = cfg['fg_soft_temperature']
+        if not (isinstance(temperature, (int, float)) and temperature > 0):
+            raise ValueError(f'semi_train_cfg.fg_soft_temperature must be a '
+                             f'number > 0, got {temperature!r}')
+        if cfg['fg_soft_classes'] and cfg['fg_score_thr'] is None:
+            raise ValueError(
+                'semi_train_cfg.fg_soft_classes=True gives foreground pseudo '
+                'labels the teacher\'s class distribution, but fg_score_thr '
+                'is None: there are none; set fg_score_thr')
 
     def _check_score_thr(self) -> None:
         thr = self.semi_train_cfg['score_thr']
@@ -453,7 +477,7 @@ class LLDSemiDetector(SemiBaseDetector):
                                             region) < cfg['region_iof_thr']
             cand = InstanceData(bboxes=boxes[keep], scores=res.scores[keep],
                                 labels=res.labels[keep])
-            for key in ('attributes', 'fg_scores'):
+            for key in _CANDIDATE_EXTRAS:
                 if key in res:
                     cand[key] = res[key][keep]
             out.append(cand)
@@ -464,7 +488,7 @@ class LLDSemiDetector(SemiBaseDetector):
         cand = InstanceData(
             bboxes=get_box_tensor(res.bboxes)[:0].reshape(0, 4),
             scores=res.scores[:0], labels=res.labels[:0])
-        for key in ('attributes', 'fg_scores'):
+        for key in _CANDIDATE_EXTRAS:
             if key in res:
                 cand[key] = res[key][:0]
         return cand
@@ -486,7 +510,21 @@ class LLDSemiDetector(SemiBaseDetector):
         pseudo = cand[keep]
         if cfg['fg_score_thr'] is not None:
             pseudo.fg_only = ~confident[keep]
+            if cfg['fg_soft_classes']:
+                pseudo.class_targets = self.soft_class_targets(pseudo)
         return pseudo
+
+    def soft_class_targets(self, pseudo: InstanceData) -> Tensor:
+        """(n, num_classes) class targets of pseudo labels: the teacher's
+        class distribution of the foreground-only ones, given a cell
+        (``class_probs`` renormalised, sharpened by ``fg_soft_temperature``
+        T: q_c proportional to p_c^(1/T)), one-hot labels for the others."""
+        probs = pseudo.class_probs.clamp(min=1e-12)
+        temperature = self.semi_train_cfg['fg_soft_temperature']
+        soft = (probs.log() / temperature).softmax(-1)
+        hard = torch.nn.functional.one_hot(
+            pseudo.labels.long(), probs.size(-1)).to(soft.dtype)
+        return torch.where(pseudo.fg_only[:, None], soft, hard)
 
     def _off_gt(self, boxes: Tensor, gt_boxes: Tensor) -> Tensor:
         """(n,) bool: the boxes that do not overlap any GT box by the
@@ -514,7 +552,8 @@ class LLDSemiDetector(SemiBaseDetector):
                 optional ``attributes`` (m, A), ``weights``, ``fg_only``).
             pseudo (InstanceData): From :meth:`select_pseudo`.
         """
-        known = {'bboxes', 'labels', 'attributes', 'weights', 'fg_only'}
+        known = {'bboxes', 'labels', 'attributes', 'weights', 'fg_only',
+                 'class_targets'}
         extra = set(gt.keys()) - known
         if extra:
             raise KeyError(f'gt_instances fields {sorted(extra)} cannot be '
@@ -541,6 +580,11 @@ class LLDSemiDetector(SemiBaseDetector):
             flags = pseudo.fg_only if 'fg_only' in pseudo else \
                 gt.labels.new_zeros(n, dtype=torch.bool)
             merged.fg_only = torch.cat([gt_flags, flags.to(torch.bool)])
+        if 'class_targets' in pseudo or 'class_targets' in gt:
+            merged.class_targets = torch.cat([
+                self._one_hot_unless(gt, pseudo),
+                self._one_hot_unless(pseudo, gt)
+            ])
         if 'attributes' in gt:
             attrs = gt.attributes.new_full((n, gt.attributes.shape[1]), -1)
             if cfg['pseudo_attributes'] and 'attributes' in pseudo and n:
@@ -549,6 +593,15 @@ class LLDSemiDetector(SemiBaseDetector):
                                     attrs)
             merged.attributes = torch.cat([gt.attributes, attrs])
         return merged
+
+    @staticmethod
+    def _one_hot_unless(inst: InstanceData, other: InstanceData) -> Tensor:
+        """``inst.class_targets``, or its labels one-hot with as many
+        classes as ``other.class_targets`` has."""
+        if 'class_targets' in inst:
+            return inst.class_targets.float()
+        return torch.nn.functional.one_hot(
+            inst.labels.long(), other.class_targets.size(-1)).float()
 
     def _pseudo_weights(self, pseudo: InstanceData) -> Tensor:
         """(n,) loss weights of pseudo labels: ``pseudo_weight``, or

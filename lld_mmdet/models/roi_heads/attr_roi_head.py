@@ -48,15 +48,24 @@ class AttrRoIHead(StandardRoIHead):
     - With ``with_fg_scores=True`` each result also gets ``fg_scores``
       ((n,)): 1 - the background probability of the proposal the detection
       was decoded from, i.e. how sure the head is that there is a cell,
-      whatever its class (:class:`LLDSemiDetector` sets it on its teacher
-      for foreground pseudo labels). Boxes, scores and labels are unchanged.
+      whatever its class, and ``class_probs`` ((n, num_classes)): that
+      proposal's softmax over the cell classes (background column dropped;
+      rows sum to ``fg_scores``). :class:`LLDSemiDetector` sets it on its
+      teacher for foreground pseudo labels. Boxes, scores and labels are
+      unchanged.
     - Foreground-only targets: positives assigned to a GT instance with
       ``gt_instances.fg_only`` True (foreground pseudo labels of
       :class:`LLDSemiDetector`: a cell whose class the teacher is unsure
       of) get no cross-entropy on their label; instead ``loss_fg`` =
       -log(1 - p_background) ("one of the cell classes", a partial-label
-      loss), weighted and averaged like ``loss_cls``. Their box regression
-      and attributes are trained as for any GT.
+      loss), weighted and averaged like ``loss_cls``. If the GT instances
+      also carry ``class_targets`` ((m, num_classes), rows summing to 1:
+      the teacher's class distribution, ``semi_train_cfg.fg_soft_classes``)
+      ``loss_fg`` is instead the cross-entropy against that distribution,
+      -sum_c q_c log p_c = -log(1 - p_background) - sum_c q_c log p(c |
+      cell): "a cell, probably of these classes". A one-hot row gives the
+      ordinary cross-entropy. Their box regression and attributes are
+      trained as for any GT.
 
     Args:
         attr_head (dict, optional): Config of the attribute head, e.g.
@@ -194,18 +203,26 @@ class AttrRoIHead(StandardRoIHead):
         bbox_results = self._bbox_forward(x, rois)
         labels, label_weights, bbox_targets, bbox_weights = \
             self.bbox_head.get_targets(sampling_results, self.train_cfg)
-        factors, fg_only = [], []
+        factors, fg_only, class_targets = [], [], []
+        num_classes = bbox_results['cls_score'].size(-1) - 1
         for res, gt in zip(sampling_results, batch_gt_instances):
             factor = label_weights.new_ones(len(res.priors))
             flags = factor.new_zeros(len(res.priors), dtype=torch.bool)
+            # all-zero rows: no class distribution (plain loss_fg)
+            targets = factor.new_zeros(len(res.priors), num_classes)
             pos_gt = res.pos_assigned_gt_inds
             if len(pos_gt) and 'weights' in gt:
                 factor[:len(pos_gt)] = gt.weights[pos_gt].to(factor.dtype)
             if len(pos_gt) and 'fg_only' in gt:
                 flags[:len(pos_gt)] = gt.fg_only[pos_gt]
+            if len(pos_gt) and 'class_targets' in gt:
+                targets[:len(pos_gt)] = gt.class_targets[pos_gt].to(
+                    targets.dtype)
             factors.append(factor)
             fg_only.append(flags)
+            class_targets.append(targets)
         factors, fg_only = torch.cat(factors), torch.cat(fg_only)
+        class_targets = torch.cat(class_targets)
         weights = label_weights * factors
         bbox_results['loss_bbox'] = self.bbox_head.loss(
             bbox_results['cls_score'], bbox_results['bbox_pred'], rois,
@@ -214,21 +231,29 @@ class AttrRoIHead(StandardRoIHead):
         if fg_only.any():
             bbox_results['loss_bbox']['loss_fg'] = self.fg_loss(
                 bbox_results['cls_score'], weights * fg_only,
-                avg_factor=max(float((weights > 0).sum()), 1.))
+                avg_factor=max(float((weights > 0).sum()), 1.),
+                class_targets=class_targets)
         return bbox_results
 
-    def fg_loss(self, cls_score: Tensor, weights: Tensor,
-                avg_factor: float) -> Tensor:
+    def fg_loss(self,
+                cls_score: Tensor,
+                weights: Tensor,
+                avg_factor: float,
+                class_targets: Optional[Tensor] = None) -> Tensor:
         """Partial-label loss "this RoI is one of the cell classes":
         -log(1 - p_background) = logsumexp(all logits) - logsumexp(the
         class logits), per RoI, weighted and summed, divided by
         ``avg_factor`` (``loss_cls``'s normaliser) and scaled by the class
-        loss's ``loss_weight``.
+        loss's ``loss_weight``. A RoI with a class distribution q (a non-zero
+        row of ``class_targets``) gets the cross-entropy against it instead,
+        -sum_c q_c log p_c = logsumexp(all logits) - sum_c q_c z_c.
 
         Args:
             cls_score (Tensor): (n, num_classes + 1) logits, background last.
             weights (Tensor): (n,) weights; 0 for RoIs it does not apply to.
             avg_factor (float): Normaliser.
+            class_targets (Tensor, optional): (n, num_classes) class
+                distributions (rows sum to 1), all-zero rows = none.
         """
         if self.bbox_head.custom_cls_channels or getattr(
                 self.bbox_head.loss_cls, 'use_sigmoid', False):
@@ -236,8 +261,13 @@ class AttrRoIHead(StandardRoIHead):
                 'foreground-only targets need a softmax box classifier '
                 '(background logit last); this bbox head uses custom class '
                 'channels or a sigmoid class loss')
-        per_roi = (cls_score.logsumexp(-1) -
-                   cls_score[:, :-1].logsumexp(-1))
+        total = cls_score.logsumexp(-1)
+        per_roi = total - cls_score[:, :-1].logsumexp(-1)
+        if class_targets is not None:
+            soft = class_targets.sum(-1) > 0
+            per_roi = torch.where(
+                soft, total - (class_targets * cls_score[:, :-1]).sum(-1),
+                per_roi)
         scale = getattr(self.bbox_head.loss_cls, 'loss_weight', 1.0)
         return scale * (per_roi * weights).sum() / avg_factor
 
@@ -281,7 +311,8 @@ class AttrRoIHead(StandardRoIHead):
         """StandardRoIHead's box prediction; in ``'proposals'`` mode it also
         keeps, per image, the bbox-branch RoI features ((n_i, C, S, S)) of
         the proposal behind each final detection in ``_final_feats``, and
-        with ``with_fg_scores`` it adds ``fg_scores`` to each result.
+        with ``with_fg_scores`` it adds ``fg_scores`` and ``class_probs``
+        to each result.
 
         The bbox head decodes every proposal for every class without NMS
         (its ``rcnn_test_cfg=None`` path, scores (n, num_classes + 1) with
@@ -323,6 +354,9 @@ class AttrRoIHead(StandardRoIHead):
             if self.with_fg_scores:
                 results.fg_scores = 1 - raw.scores[proposal, -1] \
                     if num_rois else results.scores.new_zeros(0)
+                results.class_probs = raw.scores[proposal, :-1] \
+                    if num_rois else results.scores.new_zeros(
+                        0, raw.scores.size(1) - 1)
             results_list.append(results)
             final_feats.append(bbox_feats[start + proposal]
                                if bbox_feats is not None else None)

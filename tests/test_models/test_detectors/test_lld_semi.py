@@ -41,7 +41,7 @@ def semi_batch(root, indices=(1, ), flip=1.0):
 
 
 def fake_teacher(model, boxes, scores, labels, attributes=None,
-                 fg_scores=None):
+                 fg_scores=None, class_probs=None):
     """Make the teacher 'predict' fixed detections (teacher-view pixels)."""
 
     def predict(inputs, samples, rescale=False):
@@ -61,6 +61,8 @@ def fake_teacher(model, boxes, scores, labels, attributes=None,
             if fg_scores is not None:
                 res.pred_instances.fg_scores = torch.tensor(
                     fg_scores, dtype=torch.float32)
+            if class_probs is not None:
+                res.pred_instances.class_probs = class_probs
             out.append(res)
         return out
 
@@ -244,6 +246,66 @@ def test_foreground_pseudo_labels_do_not_teach_the_teachers_class(tmp_path):
     assert class_losses(None, 0.6, 3) != class_losses(None, 0.6, 5)
 
 
+def class_probs_of(fg_scores, second=5, share=0.25):
+    """(n, 14) teacher class probabilities: each candidate's foreground
+    score split between its CANDIDATES label (3) and class ``second``."""
+    fg = torch.tensor(fg_scores)
+    probs = torch.zeros(len(fg_scores), 14)
+    probs[:, 3] = fg * (1 - share)
+    probs[:, second] = fg * share
+    return probs
+
+
+def test_soft_class_targets_of_foreground_pseudo_labels(tmp_path):
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, flip=0.0)
+    model = semi_model(fg_score_thr=0.8, fg_soft_classes=True)
+    fake_teacher(model, **CANDIDATES, fg_scores=FG_SCORES,
+                 class_probs=class_probs_of(FG_SCORES))
+    losses, samples = run_loss(model, batch)
+    gt = samples[0].gt_instances
+    assert gt.fg_only.tolist() == [False, False, True]
+    targets = gt.class_targets
+    assert targets.shape == (3, 14)
+    # GT (class 7) and the class pseudo label (box 0, class 3): one-hot
+    assert targets[0].argmax() == 7 and targets[1].argmax() == 3
+    assert targets[:2].max(-1).values.tolist() == [1.0, 1.0]
+    # the foreground pseudo label (box 4): the teacher's distribution
+    # given a cell, 0.75 / 0.25
+    expected = torch.zeros(14)
+    expected[3], expected[5] = 0.75, 0.25
+    torch.testing.assert_close(targets[2], expected)
+    assert torch.isfinite(losses['loss_fg'])
+    # sharpened by the temperature: q ~ p^(1/T)
+    model = semi_model(fg_score_thr=0.8, fg_soft_classes=True,
+                       fg_soft_temperature=0.5)
+    fake_teacher(model, **CANDIDATES, fg_scores=FG_SCORES,
+                 class_probs=class_probs_of(FG_SCORES))
+    _, samples = run_loss(model, batch)
+    sharp = samples[0].gt_instances.class_targets[2]
+    torch.testing.assert_close(sharp[[3, 5]], torch.tensor([0.9, 0.1]))
+
+
+def test_soft_class_targets_teach_the_teachers_distribution(tmp_path):
+    """Plain foreground pseudo labels ignore the teacher's classes; with
+    ``fg_soft_classes`` the loss follows its distribution."""
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, flip=0.0)
+
+    def loss_fg(soft, second):
+        model = semi_model(fg_score_thr=0.8, fg_soft_classes=soft)
+        fake_teacher(model, **CANDIDATES, fg_scores=FG_SCORES,
+                     class_probs=class_probs_of(FG_SCORES, second=second))
+        torch.manual_seed(1)  # same RoI sampling
+        losses, _ = run_loss(model, batch)
+        return losses['loss_fg'].item()
+
+    assert loss_fg(False, 5) == loss_fg(False, 9)
+    assert loss_fg(True, 5) != loss_fg(True, 9)
+    # the cross-entropy includes -log(1 - p_background)
+    assert loss_fg(True, 5) > loss_fg(False, 5)
+
+
 def test_teacher_reports_foreground_scores_for_pseudo_labelling_only(
         tmp_path):
     write_dataset(tmp_path, tiny_coco())
@@ -267,6 +329,10 @@ def test_teacher_reports_foreground_scores_for_pseudo_labelling_only(
     model.teacher.roi_head.with_fg_scores = True
     with_fg = model.teacher.predict(inputs, samples)[0].pred_instances
     assert 'fg_scores' not in plain and len(with_fg.fg_scores) == len(plain)
+    assert 'class_probs' not in plain
+    assert with_fg.class_probs.shape == (len(plain), 14)
+    # the candidates carry the class probabilities along
+    assert cand.class_probs.shape == (len(cand), 14)
     for key in ('bboxes', 'scores', 'labels'):
         torch.testing.assert_close(with_fg[key], plain[key])
 
@@ -284,6 +350,13 @@ def test_fg_score_thr_errors():
     with pytest.raises(ValueError, match='fg_pseudo_weight must be'):
         build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=dict(
             fg_score_thr=0.8, fg_pseudo_weight=-1))
+    with pytest.raises(ValueError,
+                       match='fg_soft_classes=True.*set fg_score_thr'):
+        build_tiny_model('tiny_faster_rcnn_semi',
+                         semi_train_cfg=dict(fg_soft_classes=True))
+    with pytest.raises(ValueError, match='fg_soft_temperature must be'):
+        build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=dict(
+            fg_score_thr=0.8, fg_soft_classes=True, fg_soft_temperature=0))
 
 
 def test_no_pseudo_label_gives_finite_losses_and_a_frozen_teacher(tmp_path):

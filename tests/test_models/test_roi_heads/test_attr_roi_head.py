@@ -104,8 +104,12 @@ def test_proposal_features_mode_keeps_mmdet_boxes_and_each_detections_own_propos
             bbox_preds=fwd['bbox_pred'].split(counts),
             batch_img_metas=[s.metainfo for s in samples],
             rcnn_test_cfg=None, rescale=True)
-        checked, start = 0, 0
+        checked, start, checked_probs = 0, 0, []
         for a, b, f, r, n in zip(pooled, reused, with_fg, raw, counts):
+            start_probs = len(checked_probs)
+            # the class distribution given a cell sums to the fg score
+            assert f.class_probs.shape == (len(f), head.bbox_head.num_classes)
+            torch.testing.assert_close(f.class_probs.sum(-1), f.fg_scores)
             for key in ('bboxes', 'scores', 'labels'):
                 assert torch.equal(a[key], b[key])
             for key in ('bboxes', 'scores', 'labels', 'attributes'):
@@ -119,12 +123,16 @@ def test_proposal_features_mode_keeps_mmdet_boxes_and_each_detections_own_propos
                 assert len(match) >= 1
                 # foreground score = 1 - that proposal's background prob.
                 assert torch.isclose(fg, 1 - r.scores[match[0], -1])
+                checked_probs.append(torch.equal(
+                    f.class_probs[len(checked_probs) - start_probs],
+                    r.scores[match[0], :-1]))
                 feats = fwd['bbox_feats'][start + match[:1]]
                 expected = head.attr_head.predict_probs(head.attr_head(feats))
                 assert torch.allclose(probs, expected[0], atol=1e-6)
                 checked += 1
             start += n
-    assert checked > 0
+    assert checked > 0 and all(checked_probs)
+    assert len(checked_probs) == checked
 
 
 def test_proposal_features_mode_needs_the_shared_extractor():
@@ -186,3 +194,30 @@ def test_fg_loss_is_the_weighted_probability_of_any_cell_class():
     assert grad[-1] > 0 and (grad[:2] < 0).all()
     probs = cls_score.detach().softmax(-1)[0, :2]
     torch.testing.assert_close(grad[:2] / grad[:2].sum(), probs / probs.sum())
+
+
+def test_fg_loss_with_class_targets_is_the_cross_entropy_against_them():
+    head = build_tiny_model('tiny_faster_rcnn_attr').roi_head
+    n_cls = head.bbox_head.num_classes
+    torch.manual_seed(0)
+    cls_score = torch.randn(4, n_cls + 1)
+    weights = torch.tensor([1.0, 0.5, 1.0, 1.0])
+    targets = torch.zeros(4, n_cls)
+    targets[0, 3] = 1.0  # one-hot: the ordinary cross-entropy
+    targets[1, [2, 5]] = torch.tensor([0.25, 0.75])  # a distribution
+    # row 2: all zero = no distribution, plain loss_fg
+    targets[3] = torch.full((n_cls, ), 1.0 / n_cls)
+    log_p = cls_score.log_softmax(-1)
+    per_roi = torch.stack([
+        -log_p[0, 3], -(0.25 * log_p[1, 2] + 0.75 * log_p[1, 5]),
+        -torch.log1p(-log_p[2, -1].exp()),
+        -log_p[3, :-1].mean()
+    ])
+    expected = (per_roi * weights).sum() / 3
+    torch.testing.assert_close(
+        head.fg_loss(cls_score, weights, 3.0, class_targets=targets),
+        expected)
+    # the distribution's second class is pulled up more than the first
+    cls_score.requires_grad_(True)
+    head.fg_loss(cls_score, weights, 3.0, class_targets=targets).backward()
+    assert cls_score.grad[1, 5] < cls_score.grad[1, 2] < 0
