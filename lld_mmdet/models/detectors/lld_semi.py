@@ -544,12 +544,15 @@ class LLDSemiDetector(SemiBaseDetector):
                                pseudo: InstanceData) -> InstanceData:
         """GT followed by pseudo labels, with ``weights`` (GT's own or 1;
         ``pseudo_weight`` for pseudo labels), ``fg_only`` when the pseudo
-        labels have it (GT: its own or False) and, when the GT has
-        attributes, pseudo attributes (-1 unless ``pseudo_attributes``).
+        labels have it (GT: its own or False), ``class_targets`` when
+        either has them ((m + n, num_classes); one-hot labels where
+        missing) and, when the GT has attributes, pseudo attributes (-1
+        unless ``pseudo_attributes``).
 
         Args:
             gt (InstanceData): Student-view GT (``bboxes``, ``labels``,
-                optional ``attributes`` (m, A), ``weights``, ``fg_only``).
+                optional ``attributes`` (m, A), ``weights``, ``fg_only``,
+                ``class_targets``).
             pseudo (InstanceData): From :meth:`select_pseudo`.
         """
         known = {'bboxes', 'labels', 'attributes', 'weights', 'fg_only',
