@@ -187,11 +187,13 @@ def seeded(args, skip):
         for name, config in rows:
             values = [v for v in results[config] if v is not None]
             mean = statistics.mean(values) if values else float('nan')
-            sd = statistics.stdev(values) if len(values) > 1 else 0.0
+            # one value has no spread: '-', not a misleading 0.000
+            sd = (f'{statistics.stdev(values):.3f}' if len(values) > 1
+                  else '-')
             means.append(mean)
             lines.append(f'| {name} | ' + ' | '.join(
                 '-' if v is None else f'{v:.3f}' for v in results[config])
-                + f' | **{mean:.3f}** | {sd:.3f} |')
+                + f' | **{mean:.3f}** | {sd} |')
         full, naive = means[:2]
         lines += ['', 'Share of the naive-to-full gap closed by the mean '
                   'mAP50s, (row - naive) / (full - naive):', '']
