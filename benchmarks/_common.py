@@ -88,7 +88,11 @@ def train_and_test(config, work_dir, test_options=(), reuse=True,
     max_epochs = Config.fromfile(osp.join(REPO, config)).train_cfg.max_epochs
     for option in train_options:  # e.g. a longer schedule
         if option.startswith('train_cfg.max_epochs='):
-            max_epochs = int(option.split('=', 1)[1])
+            value = option.split('=', 1)[1]
+            if not value.isdigit():
+                raise SystemExit(f'--train-options {option}: max_epochs '
+                                 'must be a whole number')
+            max_epochs = int(value)
     final = osp.join(REPO, work_dir, f'epoch_{max_epochs}.pth')
     if reuse and osp.isfile(final):
         minutes = logged_train_minutes(work_dir)

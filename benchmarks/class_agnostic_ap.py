@@ -128,6 +128,7 @@ def main():
         '| per class / agnostic | AP50 class-agnostic after class-agnostic '
         'NMS |', '|---|---|---|---|---|---|'
     ]
+    header = len(lines)
     for name, config, predict_on in entries:
         per_class, agnostic, one_box = [], [], []
         for seed in seeds:
@@ -159,6 +160,11 @@ def main():
         lines.append(f'| {name} | {len(per_class)} | {pc:.3f} | {ag:.3f} | '
                      f'{pc / ag if ag else float("nan"):.2f} | '
                      f'{statistics.mean(one_box):.3f} |')
+    if len(lines) == header:  # nothing was scored
+        parser.error(
+            f'no checkpoint in any work_dirs/demo_<config>_seed<s>{args.tag} '
+            f'of the selected rows and seeds {args.seeds}: train them with '
+            'sparse_ignore.py --seeds (same --tag), or check --tag')
     out = osp.join(HERE, 'results', f'class_agnostic_ap_demo{args.tag}.md')
     with open(out, 'w') as f:
         f.write('\n'.join(lines) + '\n')

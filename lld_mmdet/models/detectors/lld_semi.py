@@ -293,8 +293,12 @@ class LLDSemiDetector(SemiBaseDetector):
 
     def _check_fg_soft_classes(self) -> None:
         cfg = self.semi_train_cfg
+        if not isinstance(cfg['fg_soft_classes'], bool):
+            raise TypeError(f'semi_train_cfg.fg_soft_classes must be True or '
+                            f'False, got {cfg["fg_soft_classes"]!r}')
         temperature = cfg['fg_soft_temperature']
-        if not (isinstance(temperature, (int, float)) and temperature > 0):
+        if isinstance(temperature, bool) or not (
+                isinstance(temperature, (int, float)) and temperature > 0):
             raise ValueError(f'semi_train_cfg.fg_soft_temperature must be a '
                              f'number > 0, got {temperature!r}')
         if cfg['fg_soft_classes'] and cfg['fg_score_thr'] is None:
