@@ -49,6 +49,13 @@ ROWS = {
                     ('sparse, region ignore + semi + similarity, '
                      'foreground pseudo labels only, with the teacher\'s '
                      'soft class targets', 'faster_rcnn_sparse_semi_fg_soft'),
+                    ('sparse, region ignore + semi + similarity, '
+                     'foreground pseudo labels only, soft class targets at '
+                     'temperature 0.5', 'faster_rcnn_sparse_semi_fg_soft_t05'),
+                    ('sparse, region ignore + semi + similarity, '
+                     'foreground pseudo labels only, soft class targets, '
+                     'foreground pseudo weight 0.3',
+                     'faster_rcnn_sparse_semi_fg_soft_w03'),
                     ('sparse, region ignore + semi + similarity, no '
                      'attribute branch (ablation; the full and naive rows '
                      'have the branch, so its gap share is not like for '
@@ -99,6 +106,11 @@ def main():
     parser.add_argument('--seeds', default='',
                         help='comma-separated seeds: every row is trained '
                         'once per seed (default: one unseeded run)')
+    parser.add_argument('--out', default='',
+                        help='with --seeds: results file name in '
+                        'benchmarks/results (default: '
+                        'sparse_ignore_seeds_{detectors}{tag}.md), e.g. to '
+                        'keep a recorded table when running more seeds')
     args = parser.parse_args()
     parse_names(parser, '--detectors', args.detectors, ROWS)
     # a misspelt --skip would silently train a row (minutes per run)
@@ -107,8 +119,13 @@ def main():
                         for _, config in ROWS[detector][2:]])
     # results files are named after the detectors compared
     args.name = '_'.join(args.detectors.split(','))
-    if not args.seeds and (args.no_train or args.train_options or args.tag):
-        parser.error('--no-train, --train-options and --tag need --seeds')
+    if not args.seeds and (args.no_train or args.train_options or args.tag
+                           or args.out):
+        parser.error('--no-train, --train-options, --tag and --out need '
+                     '--seeds')
+    if args.out and (osp.dirname(args.out) or not args.out.endswith('.md')):
+        parser.error(f'--out must be a file name ending in .md (it is '
+                     f'written to benchmarks/results), got {args.out!r}')
     if args.seeds:
         args.seed_list = parse_seeds(parser, args.seeds)
         return seeded(args, skip)
@@ -155,7 +172,8 @@ def seeded(args, skip):
              + (f' --skip {args.skip}' if args.skip else '')
              + (f' --train-options {" ".join(args.train_options)}'
                 if args.train_options else '')
-             + (f' --tag {args.tag}' if args.tag else '') +
+             + (f' --tag {args.tag}' if args.tag else '')
+             + (f' --out {args.out}' if args.out else '') +
              f'`. Same configs as sparse_ignore_{args.name}.md, '
              + ('with the `--train-options` above, ' if args.train_options
                 else 'same schedule, ')
@@ -206,7 +224,8 @@ def seeded(args, skip):
         lines[2] += (' Partial: "-" = not run yet (the table came from '
                      '`--no-train`; the same command without it trains the '
                      'rest).')
-    write_results(f'sparse_ignore_seeds_{args.name}{args.tag}.md', lines)
+    write_results(args.out or f'sparse_ignore_seeds_{args.name}{args.tag}.md',
+                  lines)
 
 
 def pseudo_curve_lines(detector, seed, tag):
