@@ -9,13 +9,16 @@ recall of the semi run against the hidden labels.
 
     python benchmarks/sparse_ignore.py [--detectors faster_rcnn,dino]
     python benchmarks/sparse_ignore.py --seeds 0,1,2 [--skip ...] [--no-train]
+        [--train-options ... --tag _NAME] [--out NAME.md]
 
 Each run is cached in its work dir (rerun = resume). Writes
 benchmarks/results/sparse_ignore_{detectors}.md and
 demo_pseudo_labels_{detector}.png; with
 ``--seeds`` (every row trained once per seed, ``randomness.seed``), the
 per-seed values, their mean and standard deviation go to
-benchmarks/results/sparse_ignore_seeds_{detectors}{tag}.md instead.
+benchmarks/results/sparse_ignore_seeds_{detectors}{tag}.md instead (or
+``--out``). Rows added later are trained by the recorded commands of older
+tables unless ``--skip`` names them.
 """
 import argparse
 import glob
