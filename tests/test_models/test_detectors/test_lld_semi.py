@@ -357,6 +357,9 @@ def test_fg_score_thr_errors():
     with pytest.raises(ValueError, match='fg_soft_temperature must be'):
         build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=dict(
             fg_score_thr=0.8, fg_soft_classes=True, fg_soft_temperature=0))
+    with pytest.raises(ValueError, match='fg_soft_temperature must be'):
+        build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=dict(
+            fg_score_thr=0.8, fg_soft_classes=True, fg_soft_temperature=True))
     with pytest.raises(TypeError, match="fg_soft_classes must be.*'yes'"):
         build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=dict(
             fg_score_thr=0.8, fg_soft_classes='yes'))
