@@ -18,7 +18,9 @@ demo_pseudo_labels_{detector}.png; with
 per-seed values, their mean and standard deviation go to
 benchmarks/results/sparse_ignore_seeds_{detectors}{tag}.md instead (or
 ``--out``). Rows added later are trained by the recorded commands of older
-tables unless ``--skip`` names them.
+tables unless ``--skip`` names them. With ``--seeds``, ``--skip`` may also
+name the full and naive rows (more seeds of one row when those are
+recorded elsewhere); the table then has no gap shares.
 """
 import argparse
 import glob
@@ -79,10 +81,8 @@ ROWS = {
 
 
 def selected_rows(detector, skip):
-    """The detector's rows; full and naive always, the others unless in
-    ``skip``."""
-    return [r for i, r in enumerate(ROWS[detector])
-            if i < 2 or r[1] not in skip]
+    """The detector's rows not in ``skip``."""
+    return [r for r in ROWS[detector] if r[1] not in skip]
 
 
 def gap_closed(value, naive, full):
@@ -94,8 +94,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--detectors', default='faster_rcnn')
     parser.add_argument('--skip', default='',
-                        help='comma-separated configs of rows 3+ to leave '
-                        'out (the full and naive rows are always run)')
+                        help='comma-separated configs of rows to leave out '
+                        '(the full and naive rows only with --seeds: the '
+                        'table then has no gap shares)')
     parser.add_argument('--no-train', action='store_true',
                         help='with --seeds: tabulate the finished runs only '
                         '("-" for the others) instead of training them')
@@ -119,7 +120,13 @@ def main():
     # a misspelt --skip would silently train a row (minutes per run)
     skip = parse_names(parser, '--skip', args.skip,
                        [config for detector in args.detectors.split(',')
-                        for _, config in ROWS[detector][2:]])
+                        for _, config in ROWS[detector]])
+    references = skip & {config for detector in args.detectors.split(',')
+                         for _, config in ROWS[detector][:2]}
+    if references and not args.seeds:
+        parser.error(f'--skip: the full and naive rows {sorted(references)} '
+                     'can be left out only with --seeds (the unseeded table '
+                     'reports gap shares)')
     # results files are named after the detectors compared
     args.name = '_'.join(args.detectors.split(','))
     if not args.seeds and (args.no_train or args.train_options or args.tag
@@ -215,12 +222,18 @@ def seeded(args, skip):
             lines.append(f'| {name} | ' + ' | '.join(
                 '-' if v is None else f'{v:.3f}' for v in results[config])
                 + f' | **{mean:.3f}** | {sd} |')
-        full, naive = means[:2]
-        lines += ['', 'Share of the naive-to-full gap closed by the mean '
-                  'mAP50s, (row - naive) / (full - naive):', '']
-        for (name, _), mean in zip(rows[2:], means[2:]):
-            lines.append(
-                f'- {name}: **{gap_closed(mean, naive, full):.2f}**')
+        by_config = {config: mean for (_, config), mean in zip(rows, means)}
+        full_cfg, naive_cfg = (config for _, config in ROWS[detector][:2])
+        if full_cfg in by_config and naive_cfg in by_config:
+            full, naive = by_config[full_cfg], by_config[naive_cfg]
+            lines += ['', 'Share of the naive-to-full gap closed by the '
+                      'mean mAP50s, (row - naive) / (full - naive):', '']
+            for (name, _), mean in zip(rows[2:], means[2:]):
+                lines.append(
+                    f'- {name}: **{gap_closed(mean, naive, full):.2f}**')
+        else:
+            lines += ['', 'No gap shares: the full and naive rows were left '
+                      'out of this table (`--skip`).']
         lines += pseudo_curve_lines(detector, f'_seed{seeds[0]}', args.tag)
         lines.append('')
     if missing:
