@@ -9,15 +9,20 @@ and boxing the cells counts).
 
     python benchmarks/class_agnostic_ap.py [--seeds 0,1,2] [--rows a,b]
                                            [--students] [--tag _48e]
+                                           [--per-class] [--out NAME.md]
 
 Teacher-student rows are scored on the teacher (what ``tools/test.py``
 evaluates); with ``--students`` their student gets a row too.
 
+With ``--per-class``, a second table gives each class's AP50 per row
+(mean over the seeds), next to its labelled cells in the sparse training
+split and in the test split: which classes the sparse labels lose.
+
 Rows whose work dirs have no checkpoint are skipped (train them with
 ``sparse_ignore.py --seeds``; ``--tag`` as there, for runs trained with
 its ``--train-options``). Writes
-benchmarks/results/class_agnostic_ap_demo{tag}.md; the predictions are kept as
-``<work dir>/test_predictions.pkl`` and reused.
+benchmarks/results/class_agnostic_ap_demo{tag}.md (or ``--out``); the
+predictions are kept as ``<work dir>/test_predictions.pkl`` and reused.
 """
 import argparse
 import contextlib
@@ -34,10 +39,14 @@ from _common import (HERE, REPO, last_checkpoint, parse_names, parse_seeds,
 from sparse_ignore import ROWS
 
 TEST_ANN = 'data/demo/annotations/test.json'
+TRAIN_ANN = 'data/demo/annotations/train.json'  # the sparse labels
 
 
-def coco_ap50(gt: dict, dets: list, agnostic: bool) -> float:
-    """COCO AP at IoU 0.5 (pycocotools), per class or class-agnostic."""
+def coco_ap50(gt: dict, dets: list, agnostic: bool, classwise=False):
+    """COCO AP at IoU 0.5 (pycocotools), per class or class-agnostic;
+    with ``classwise``, also each category's AP50 (``{category id: AP}``,
+    pycocotools' precision at IoU 0.5, all areas, 100 detections; nan for a
+    category without test cells)."""
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
     gt, dets = copy.deepcopy(gt), copy.deepcopy(dets)
@@ -50,12 +59,21 @@ def coco_ap50(gt: dict, dets: list, agnostic: bool) -> float:
         coco.dataset = gt
         coco.createIndex()
         if not dets:
-            return 0.0
+            zeros = {c['id']: 0.0 for c in gt['categories']}
+            return (0.0, zeros) if classwise else 0.0
         ev = COCOeval(coco, coco.loadRes(dets), 'bbox')
         ev.evaluate()
         ev.accumulate()
         ev.summarize()
-    return float(ev.stats[1])
+    if not classwise:
+        return float(ev.stats[1])
+    # precision: (T iou thrs, R recall points, K categories, A areas, M dets)
+    precision = ev.eval['precision'][0, :, :, 0, -1]
+    per_cat = {}
+    for k, cat_id in enumerate(ev.params.catIds):
+        valid = precision[:, k][precision[:, k] > -1]
+        per_cat[cat_id] = float(valid.mean()) if valid.size else float('nan')
+    return float(ev.stats[1]), per_cat
 
 
 def detections(pkl: str, gt: dict, nms_iou=None) -> list:
@@ -95,7 +113,16 @@ def main():
     parser.add_argument('--tag', default='',
                         help="the work dirs' suffix of sparse_ignore.py "
                         '--tag (e.g. _48e)')
+    parser.add_argument('--per-class', action='store_true',
+                        help="also a table of each class's AP50 per row")
+    parser.add_argument('--out', default='',
+                        help='results file name in benchmarks/results '
+                        '(default: class_agnostic_ap_demo{tag}.md), e.g. to '
+                        'keep a recorded table when scoring other rows')
     args = parser.parse_args()
+    if args.out and (osp.dirname(args.out) or not args.out.endswith('.md')):
+        parser.error(f'--out must be a file name ending in .md (it is '
+                     f'written to benchmarks/results), got {args.out!r}')
     seeds = parse_seeds(parser, args.seeds)
     rows = ROWS['faster_rcnn']
     if args.rows:
@@ -114,7 +141,9 @@ def main():
         f'Command: `python benchmarks/class_agnostic_ap.py --seeds '
         f'{args.seeds}' + (f' --rows {args.rows}' if args.rows else '')
         + (' --students' if args.students else '')
-        + (f' --tag {args.tag}' if args.tag else '') + '`. Last checkpoint '
+        + (f' --tag {args.tag}' if args.tag else '')
+        + (' --per-class' if args.per_class else '')
+        + (f' --out {args.out}' if args.out else '') + '`. Last checkpoint '
         'of each seeded run of `sparse_ignore.py --seeds` on the fully '
         'annotated demo test split '
         f'({len(gt["images"])} images, {len(gt["annotations"])} cells); '
@@ -129,8 +158,9 @@ def main():
         'NMS |', '|---|---|---|---|---|---|'
     ]
     header = len(lines)
+    classwise = []  # (entry name, config, [{category id: AP50} per seed])
     for name, config, predict_on in entries:
-        per_class, agnostic, one_box = [], [], []
+        per_class, agnostic, one_box, by_cat = [], [], [], []
         for seed in seeds:
             work_dir = osp.join(
                 REPO, f'work_dirs/demo_{config}_seed{seed}{args.tag}')
@@ -148,7 +178,10 @@ def main():
                      f'configs/demo/{config}.py', ckpt, '--work-dir',
                      work_dir, '--out', pkl, *options])
             dets = detections(pkl, gt)
-            per_class.append(coco_ap50(gt, dets, agnostic=False))
+            mean_ap, cats = coco_ap50(gt, dets, agnostic=False,
+                                      classwise=True)
+            per_class.append(mean_ap)
+            by_cat.append(cats)
             agnostic.append(coco_ap50(gt, dets, agnostic=True))
             one_box.append(coco_ap50(gt, detections(pkl, gt, nms_iou=0.5),
                                      agnostic=True))
@@ -160,15 +193,51 @@ def main():
         lines.append(f'| {name} | {len(per_class)} | {pc:.3f} | {ag:.3f} | '
                      f'{pc / ag if ag else float("nan"):.2f} | '
                      f'{statistics.mean(one_box):.3f} |')
+        classwise.append((name, config, by_cat))
     if len(lines) == header:  # nothing was scored
         parser.error(
             f'no checkpoint in any work_dirs/demo_<config>_seed<s>{args.tag} '
             f'of the selected rows and seeds {args.seeds}: train them with '
             'sparse_ignore.py --seeds (same --tag), or check --tag')
-    out = osp.join(HERE, 'results', f'class_agnostic_ap_demo{args.tag}.md')
+    if args.per_class:
+        lines += classwise_lines(gt, classwise)
+    out = osp.join(HERE, 'results',
+                   args.out or f'class_agnostic_ap_demo{args.tag}.md')
     with open(out, 'w') as f:
         f.write('\n'.join(lines) + '\n')
     print('\n'.join(lines))
+
+
+def classwise_lines(gt: dict, classwise: list) -> list:
+    """The per-class table: one line per category with its labelled cells
+    (sparse training split, test split) and its AP50 per scored row (mean
+    over that row's seeds)."""
+    with open(osp.join(REPO, TRAIN_ANN)) as f:
+        train = json.load(f)
+
+    def counts(coco):
+        out = {c['id']: 0 for c in gt['categories']}
+        for ann in coco['annotations']:
+            if not ann.get('ignore') and ann['category_id'] in out:
+                out[ann['category_id']] += 1
+        return out
+
+    n_train, n_test = counts(train), counts(gt)
+    lines = ['', '## AP50 per class', '',
+             'Mean over the seeds scored; cells = labelled cells in the '
+             f'sparse training split (`{TRAIN_ANN}`) / the test split. '
+             'Rows: ' + '; '.join(f'{i + 1} = {name}' for i, (name, _, _)
+                                  in enumerate(classwise)) + '.', '',
+             '| class | cells (train sparse / test) | ' + ' | '.join(
+                 str(i + 1) for i in range(len(classwise))) + ' |',
+             '|---|---|' + '---|' * len(classwise)]
+    for cat in gt['categories']:
+        cid = cat['id']
+        values = [statistics.mean(c[cid] for c in by_cat)
+                  for _, _, by_cat in classwise]
+        lines.append(f'| {cat["name"]} | {n_train[cid]} / {n_test[cid]} | '
+                     + ' | '.join(f'{v:.3f}' for v in values) + ' |')
+    return lines
 
 
 if __name__ == '__main__':
