@@ -41,6 +41,14 @@ def parse_seeds(parser, text):
                      f'{text!r}')
 
 
+def check_out_name(parser, text):
+    """``--out`` must be a bare ``.md`` file name (results files are
+    written to benchmarks/results); a parser error otherwise."""
+    if text and (osp.dirname(text) or not text.endswith('.md')):
+        parser.error(f'--out must be a file name ending in .md (it is '
+                     f'written to benchmarks/results), got {text!r}')
+
+
 def parse_names(parser, option, text, valid):
     """Comma-separated names of ``option`` (e.g. ``'--rows'``) as a set;
     a parser error listing the valid ones if any is unknown."""

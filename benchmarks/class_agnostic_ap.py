@@ -34,8 +34,8 @@ import pickle
 import statistics
 import sys
 
-from _common import (HERE, REPO, last_checkpoint, parse_names, parse_seeds,
-                     run)
+from _common import (HERE, REPO, check_out_name, last_checkpoint,
+                     parse_names, parse_seeds, run)
 from sparse_ignore import ROWS
 
 TEST_ANN = 'data/demo/annotations/test.json'
@@ -120,9 +120,7 @@ def main():
                         '(default: class_agnostic_ap_demo{tag}.md), e.g. to '
                         'keep a recorded table when scoring other rows')
     args = parser.parse_args()
-    if args.out and (osp.dirname(args.out) or not args.out.endswith('.md')):
-        parser.error(f'--out must be a file name ending in .md (it is '
-                     f'written to benchmarks/results), got {args.out!r}')
+    check_out_name(parser, args.out)
     seeds = parse_seeds(parser, args.seeds)
     rows = ROWS['faster_rcnn']
     if args.rows:

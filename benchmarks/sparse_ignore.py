@@ -29,8 +29,8 @@ import os
 import os.path as osp
 import statistics
 
-from _common import (HERE, REPO, parse_names, parse_seeds, train_and_test,
-                     write_results)
+from _common import (HERE, REPO, check_out_name, parse_names, parse_seeds,
+                     train_and_test, write_results)
 
 ROWS = {
     'faster_rcnn': [('full labels (upper bound)', 'faster_rcnn_attr'),
@@ -133,9 +133,7 @@ def main():
                            or args.out):
         parser.error('--no-train, --train-options, --tag and --out need '
                      '--seeds')
-    if args.out and (osp.dirname(args.out) or not args.out.endswith('.md')):
-        parser.error(f'--out must be a file name ending in .md (it is '
-                     f'written to benchmarks/results), got {args.out!r}')
+    check_out_name(parser, args.out)
     if args.seeds:
         args.seed_list = parse_seeds(parser, args.seeds)
         return seeded(args, skip)
