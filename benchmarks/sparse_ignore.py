@@ -61,6 +61,18 @@ ROWS = {
                      'foreground pseudo labels only, soft class targets, '
                      'foreground pseudo weight 0.3',
                      'faster_rcnn_sparse_semi_fg_soft_w03'),
+                    ('sparse, region ignore + semi + similarity, '
+                     'foreground pseudo labels only, soft class targets, '
+                     'stronger student view (scale jitter, saturation)',
+                     'faster_rcnn_sparse_semi_fg_soft_strong'),
+                    ('sparse, region ignore + semi + similarity, '
+                     'foreground pseudo labels only, soft class targets, '
+                     'class-aware sampling',
+                     'faster_rcnn_sparse_semi_fg_soft_cas'),
+                    ('sparse, region ignore + semi + similarity, '
+                     'foreground pseudo labels only, soft class targets '
+                     'aligned to the labelled class frequencies',
+                     'faster_rcnn_sparse_semi_fg_soft_align'),
                     ('sparse, region ignore + semi + similarity, no '
                      'attribute branch (ablation; the full and naive rows '
                      'have the branch, so its gap share is not like for '

@@ -73,3 +73,34 @@ def test_demo_faster_rcnn_configs_keep_their_hooks_and_run_channels_last(
     assert hooks.checkpoint.interval == 6
     assert hooks.checkpoint.max_keep_ckpts == 2
     assert hooks.logger.interval == 12
+
+
+def test_class_aware_demo_config_draws_fields_with_labelled_cells():
+    """configs/demo/faster_rcnn_sparse_semi_fg_soft_cas.py: mmdet's
+    ClassAwareSampler builds on the sparse demo set and evens out the
+    classes drawn."""
+    from mmdet.registry import DATA_SAMPLERS, DATASETS
+    cfg = Config.fromfile(osp.join(
+        REPO, 'configs/demo/faster_rcnn_sparse_semi_fg_soft_cas.py'))
+    ds_cfg = cfg.train_dataloader.dataset
+    ds_cfg.data_root = osp.join(REPO, ds_cfg.data_root)
+    ds = DATASETS.build(ds_cfg)
+    sampler = DATA_SAMPLERS.build(cfg.train_dataloader.sampler,
+                                  default_args=dict(dataset=ds, seed=0))
+    drawn = list(sampler)
+    assert len(drawn) == len(ds)
+    labelled = [len(ds.get_cat_ids(i)) > 0 for i in range(len(ds))]
+    assert not all(labelled)  # some sparse fields have no labelled cell
+    assert all(labelled[i] for i in drawn)  # ... and are never drawn
+
+    def fields_per_class(indices):
+        counts = [0] * len(ds.metainfo['classes'])
+        for i in indices:
+            for c in set(ds.get_cat_ids(i)):
+                counts[c] += 1
+        return counts
+
+    balanced, plain = fields_per_class(drawn), fields_per_class(range(len(ds)))
+    # the rarest class is drawn more often than it occurs, relative to the
+    # most common one
+    assert min(balanced) / max(balanced) > min(plain) / max(plain)

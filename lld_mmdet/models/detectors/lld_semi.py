@@ -93,7 +93,8 @@ _SWITCHES = dict(preset='faster_rcnn', burn_in=0, by_epoch=True,
                  with_pseudo=True, with_similarity=False,
                  pseudo_attributes=False, teacher_rpn_cfg=None,
                  fg_score_thr=None, fg_pseudo_weight=None,
-                 fg_soft_classes=False, fg_soft_temperature=1.0)
+                 fg_soft_classes=False, fg_soft_temperature=1.0,
+                 fg_soft_align=False, fg_soft_align_momentum=0.01)
 
 
 def resolve_semi_train_cfg(cfg: Optional[dict]) -> dict:
@@ -173,7 +174,11 @@ class LLDSemiDetector(SemiBaseDetector):
        (``gt_instances.class_targets``, sharpened by
        ``fg_soft_temperature``; :meth:`soft_class_targets`), and
        ``loss_fg`` becomes the cross-entropy against it: the student
-       learns the teacher's uncertainty, not its argmax. Needs a two-stage
+       learns the teacher's uncertainty, not its argmax. With
+       ``fg_soft_align`` that distribution is first aligned to the
+       labelled cells' class frequencies (distribution alignment,
+       :meth:`align_class_probs`), undoing the teacher's lean towards the
+       classes it already knows. Needs a two-stage
        teacher with :class:`AttrRoIHead`. A foreground pseudo label scoring
        in the similarity band is also a similarity query.
     4. The student runs ONE forward/loss pass on the merged targets.
@@ -195,8 +200,8 @@ class LLDSemiDetector(SemiBaseDetector):
     ``None`` for a detector without an RPN, such as DINO); ``burn_in``,
     ``by_epoch``, ``with_pseudo``, ``with_similarity``,
     ``pseudo_attributes`` are switches, ``fg_score_thr``,
-    ``fg_pseudo_weight``, ``fg_soft_classes`` and ``fg_soft_temperature``
-    as above.
+    ``fg_pseudo_weight``, ``fg_soft_classes``, ``fg_soft_temperature``,
+    ``fg_soft_align`` and ``fg_soft_align_momentum`` as above.
     ``semi_test_cfg``: ``predict_on`` (``'teacher'`` default, or
     ``'student'``).
 
@@ -243,6 +248,16 @@ class LLDSemiDetector(SemiBaseDetector):
         self._check_fg_score_thr()
         self._check_fg_soft_classes()
         self._check_score_thr()
+        if self.semi_train_cfg['fg_soft_align']:
+            # distribution alignment's running statistics (checkpointed,
+            # so a resumed run aligns as the interrupted one did)
+            num_classes = self.student.roi_head.bbox_head.num_classes
+            self.register_buffer('labelled_class_counts',
+                                 torch.zeros(num_classes))
+            self.register_buffer('teacher_class_mean',
+                                 torch.zeros(num_classes))
+            self.register_buffer('teacher_class_updates',
+                                 torch.zeros((), dtype=torch.long))
         self.pseudo_log: Optional[List[dict]] = None
 
     def _check_teacher_rpn_cfg(self) -> None:
@@ -306,6 +321,19 @@ class LLDSemiDetector(SemiBaseDetector):
                 'semi_train_cfg.fg_soft_classes=True gives foreground pseudo '
                 'labels the teacher\'s class distribution, but fg_score_thr '
                 'is None: there are none; set fg_score_thr')
+        if not isinstance(cfg['fg_soft_align'], bool):
+            raise TypeError(f'semi_train_cfg.fg_soft_align must be True or '
+                            f'False, got {cfg["fg_soft_align"]!r}')
+        if cfg['fg_soft_align'] and not cfg['fg_soft_classes']:
+            raise ValueError(
+                'semi_train_cfg.fg_soft_align=True aligns the soft class '
+                'targets of foreground pseudo labels, but fg_soft_classes is '
+                'False: there are none; set fg_soft_classes=True')
+        momentum = cfg['fg_soft_align_momentum']
+        if isinstance(momentum, bool) or not (
+                isinstance(momentum, (int, float)) and 0 < momentum <= 1):
+            raise ValueError(f'semi_train_cfg.fg_soft_align_momentum must be '
+                             f'a number in (0, 1], got {momentum!r}')
 
     def _check_score_thr(self) -> None:
         thr = self.semi_train_cfg['score_thr']
@@ -391,6 +419,8 @@ class LLDSemiDetector(SemiBaseDetector):
             multi_batch_data_samples['teacher'], samples)
         gt_boxes = [get_box_tensor(s.gt_instances.bboxes) for s in samples]
         gt_labels = [s.gt_instances.labels for s in samples]
+        if cfg['fg_soft_align'] and cfg['with_pseudo']:
+            self.update_alignment(gt_labels, candidates)
         pseudo, uncertain = [], []
         for cand, boxes in zip(candidates, gt_boxes):
             pseudo.append(self.select_pseudo(cand, boxes)
@@ -524,11 +554,64 @@ class LLDSemiDetector(SemiBaseDetector):
         (``class_probs`` renormalised, sharpened by ``fg_soft_temperature``
         T: q_c proportional to p_c^(1/T)), one-hot labels for the others."""
         probs = pseudo.class_probs.clamp(min=1e-12)
+        if self.semi_train_cfg['fg_soft_align']:
+            probs = self.align_class_probs(probs).clamp(min=1e-12)
         temperature = self.semi_train_cfg['fg_soft_temperature']
         soft = (probs.log() / temperature).softmax(-1)
         hard = torch.nn.functional.one_hot(
             pseudo.labels.long(), probs.size(-1)).to(soft.dtype)
         return torch.where(pseudo.fg_only[:, None], soft, hard)
+
+    @torch.no_grad()
+    def update_alignment(self, gt_labels: List[Tensor],
+                         candidates: List[InstanceData]) -> None:
+        """Update the running statistics of :meth:`align_class_probs` with
+        one batch: the labelled cells' classes (``gt_labels``, per image
+        (m,), GT only, no pseudo labels yet) are counted, and the mean
+        class distribution given a cell of the candidates that pass
+        ``fg_score_thr`` is averaged into ``teacher_class_mean`` (an exact
+        mean over the first 1 / ``fg_soft_align_momentum`` updates, then an
+        exponential moving average with that momentum)."""
+        counts = self.labelled_class_counts
+        for labels in gt_labels:
+            counts += torch.bincount(labels.long(), minlength=len(counts))[
+                :len(counts)].to(counts)
+        probs = [c.class_probs[c.fg_scores >= self.semi_train_cfg[
+            'fg_score_thr']] for c in candidates]
+        probs = torch.cat(probs) if probs else counts.new_zeros(0, 1)
+        if len(probs) == 0:
+            return
+        probs = probs / probs.sum(-1, keepdim=True).clamp(min=1e-12)
+        self.teacher_class_updates += 1
+        momentum = max(self.semi_train_cfg['fg_soft_align_momentum'],
+                       1.0 / float(self.teacher_class_updates))
+        self.teacher_class_mean.mul_(1 - momentum).add_(
+            probs.mean(0).to(counts), alpha=momentum)
+
+    def align_class_probs(self, probs: Tensor) -> Tensor:
+        """Distribution alignment of teacher class probabilities.
+
+        q_c proportional to p_c * prior_c / mean_c, renormalised, where
+        prior is the class frequency of the labelled cells seen so far
+        (add-one smoothed) and mean the running mean of the teacher's
+        distributions over foreground candidates (:meth:`update_alignment`).
+        A teacher that calls a class less often than the labels have it
+        gets that class scaled up. Unchanged before the first update.
+
+        Args:
+            probs (Tensor): (n, num_classes) non-negative class scores
+                given a cell (each row is renormalised, so any scale).
+
+        Returns:
+            Tensor: (n, num_classes), rows sum to 1.
+        """
+        if int(self.teacher_class_updates) == 0:
+            return probs
+        counts = self.labelled_class_counts
+        prior = (counts + 1) / (counts.sum() + len(counts))
+        ratio = prior / self.teacher_class_mean.clamp(min=1e-6)
+        aligned = probs * ratio.to(probs)
+        return aligned / aligned.sum(-1, keepdim=True).clamp(min=1e-12)
 
     def _off_gt(self, boxes: Tensor, gt_boxes: Tensor) -> Tensor:
         """(n,) bool: the boxes that do not overlap any GT box by the

@@ -73,7 +73,12 @@ def semi_model(**semi_train_cfg):
     cfg = dict(preset='faster_rcnn', with_similarity=False)
     cfg.update(semi_train_cfg)
     torch.manual_seed(0)
-    model = build_tiny_model('tiny_faster_rcnn_semi')
+    # distribution alignment registers its statistics when built with it
+    model = build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg={
+        key: cfg[key]
+        for key in ('fg_score_thr', 'fg_soft_classes', 'fg_soft_align')
+    }) if cfg.get('fg_soft_align') else build_tiny_model(
+        'tiny_faster_rcnn_semi')
     model.semi_train_cfg = resolve_semi_train_cfg(cfg)
     model.train()
     return model
@@ -306,6 +311,72 @@ def test_soft_class_targets_teach_the_teachers_distribution(tmp_path):
     assert loss_fg(True, 5) > loss_fg(False, 5)
 
 
+def test_aligned_soft_targets_follow_the_labelled_class_frequencies(
+        tmp_path):
+    """``fg_soft_align``: the teacher's distribution is rescaled by the
+    labelled class frequencies over its own running mean."""
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, flip=0.0)
+    model = semi_model(fg_score_thr=0.8, fg_soft_classes=True,
+                       fg_soft_align=True)
+    # every foreground candidate: class 3 0.75, class 5 0.25 given a cell
+    fake_teacher(model, **CANDIDATES, fg_scores=FG_SCORES,
+                 class_probs=class_probs_of(FG_SCORES))
+    _, samples = run_loss(model, batch)
+    # one labelled cell (class 7) counted, one teacher update
+    expected_counts = torch.zeros(14)
+    expected_counts[7] = 1
+    torch.testing.assert_close(model.labelled_class_counts, expected_counts)
+    assert int(model.teacher_class_updates) == 1
+    expected_mean = torch.zeros(14)
+    expected_mean[3], expected_mean[5] = 0.75, 0.25
+    torch.testing.assert_close(model.teacher_class_mean, expected_mean)
+    # aligned: p * prior / mean with prior 1/15 for both: 0.5 / 0.5, not
+    # the teacher's 0.75 / 0.25
+    target = samples[0].gt_instances.class_targets[2]
+    torch.testing.assert_close(target[[3, 5]], torch.tensor([0.5, 0.5]))
+    assert torch.isclose(target.sum(), torch.tensor(1.0))
+    # the running mean is exact over the first 1 / momentum updates
+    fake_teacher(model, **CANDIDATES, fg_scores=FG_SCORES,
+                 class_probs=class_probs_of(FG_SCORES, share=0.5))
+    run_loss(model, batch)
+    torch.testing.assert_close(model.teacher_class_mean[[3, 5]],
+                               torch.tensor([0.625, 0.375]))
+    torch.testing.assert_close(model.labelled_class_counts[7],
+                               torch.tensor(2.0))
+    # the statistics are checkpointed (resume aligns as before)
+    state = model.state_dict()
+    fresh = semi_model(fg_score_thr=0.8, fg_soft_classes=True,
+                       fg_soft_align=True)
+    assert int(fresh.teacher_class_updates) == 0
+    fresh.load_state_dict(state)
+    torch.testing.assert_close(fresh.teacher_class_mean,
+                               model.teacher_class_mean)
+    assert int(fresh.teacher_class_updates) == 2
+
+
+def test_align_class_probs_scales_up_what_the_teacher_under_calls():
+    model = semi_model(fg_score_thr=0.8, fg_soft_classes=True,
+                       fg_soft_align=True)
+    probs = torch.full((2, 14), 1 / 14)
+    probs[1, :2] = torch.tensor([0.6, 0.4]) * (1 - 12 / 14)
+    # before any update: unchanged (up to the renormalisation)
+    torch.testing.assert_close(model.align_class_probs(probs), probs)
+    model.labelled_class_counts[:2] = torch.tensor([49.0, 49.0])
+    model.teacher_class_mean.fill_(0.01)
+    model.teacher_class_mean[:2] = torch.tensor([0.8, 0.08])
+    model.teacher_class_updates.fill_(5)
+    aligned = model.align_class_probs(probs)
+    # prior 50/112 for classes 0 and 1: class 1, called 10x less often than
+    # class 0, gains 10x on it
+    assert aligned[1, 1] / aligned[1, 0] == pytest.approx(10 * 0.4 / 0.6)
+    torch.testing.assert_close(aligned.sum(-1), torch.ones(2))
+    # a distribution equal to the teacher's mean maps to the prior
+    mean = model.teacher_class_mean / model.teacher_class_mean.sum()
+    prior = (model.labelled_class_counts + 1) / (98 + 14)
+    torch.testing.assert_close(model.align_class_probs(mean[None])[0], prior)
+
+
 def test_teacher_reports_foreground_scores_for_pseudo_labelling_only(
         tmp_path):
     write_dataset(tmp_path, tiny_coco())
@@ -363,6 +434,18 @@ def test_fg_score_thr_errors():
     with pytest.raises(TypeError, match="fg_soft_classes must be.*'yes'"):
         build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=dict(
             fg_score_thr=0.8, fg_soft_classes='yes'))
+    with pytest.raises(ValueError,
+                       match='fg_soft_align=True.*set fg_soft_classes=True'):
+        build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=dict(
+            fg_score_thr=0.8, fg_soft_align=True))
+    with pytest.raises(TypeError, match="fg_soft_align must be.*'on'"):
+        build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=dict(
+            fg_score_thr=0.8, fg_soft_classes=True, fg_soft_align='on'))
+    with pytest.raises(ValueError, match=r'fg_soft_align_momentum must be'
+                       r'.*\(0, 1\], got 0'):
+        build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=dict(
+            fg_score_thr=0.8, fg_soft_classes=True, fg_soft_align=True,
+            fg_soft_align_momentum=0))
 
 
 def test_no_pseudo_label_gives_finite_losses_and_a_frozen_teacher(tmp_path):
