@@ -73,6 +73,11 @@ ROWS = {
                      'foreground pseudo labels only, soft class targets '
                      'aligned to the labelled class frequencies',
                      'faster_rcnn_sparse_semi_fg_soft_align'),
+                    ('sparse, region ignore + semi + similarity, '
+                     'foreground pseudo labels only, soft class targets '
+                     'aligned to the labelled class frequencies, '
+                     'class-aware sampling',
+                     'faster_rcnn_sparse_semi_fg_soft_cas_align'),
                     ('sparse, region ignore + semi + similarity, no '
                      'attribute branch (ablation; the full and naive rows '
                      'have the branch, so its gap share is not like for '

@@ -6,21 +6,10 @@
 # stop being an axis-aligned box. Seed 0: no better than without
 # (benchmarks/results/sparse_ignore_seeds_faster_rcnn_strong_seed0.md).
 _base_ = './faster_rcnn_sparse_semi_fg_soft.py'
-train_dataloader = dict(dataset=dict(pipeline=[
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadLLDAnnotations'),
-    dict(type='MultiBranch',
-         branch_field=['teacher', 'student'],
-         teacher=[dict(type='Resize', scale=(256, 256), keep_ratio=True),
-                  dict(type='PackLLDInputs')],
-         student=[dict(type='RandomResize', scale=(256, 256),
-                       ratio_range=(0.75, 1.25), keep_ratio=True),
-                  dict(type='RandomFlip', prob=0.5,
-                       direction=['horizontal', 'vertical']),
-                  dict(type='Brightness', prob=0.5, min_mag=0.8,
-                       max_mag=1.2),
-                  dict(type='Contrast', prob=0.5, min_mag=0.8, max_mag=1.2),
-                  dict(type='Color', prob=0.5, min_mag=0.8, max_mag=1.2),
-                  dict(type='SparseRegionIgnore'),
-                  dict(type='PackLLDInputs')]),
-]))
+semi_pipeline = _base_.semi_train_pipeline
+student = semi_pipeline[-1].student  # Resize, RandomFlip, Brightness, ...
+student[0] = dict(type='RandomResize', scale=(256, 256),
+                  ratio_range=(0.75, 1.25), keep_ratio=True)
+# after brightness and contrast, before SparseRegionIgnore and packing
+student.insert(-2, dict(type='Color', prob=0.5, min_mag=0.8, max_mag=1.2))
+train_dataloader = dict(dataset=dict(pipeline=semi_pipeline))
