@@ -593,7 +593,8 @@ class LLDSemiDetector(SemiBaseDetector):
 
         q_c proportional to p_c * prior_c / mean_c, renormalised, where
         prior is the class frequency of the labelled cells seen so far
-        (add-one smoothed) and mean the running mean of the teacher's
+        (add-one smoothed; as drawn, so under a class-aware sampler it is
+        the balanced frequency) and mean the running mean of the teacher's
         distributions over foreground candidates (:meth:`update_alignment`).
         A teacher that calls a class less often than the labels have it
         gets that class scaled up. Unchanged before the first update.
@@ -606,7 +607,7 @@ class LLDSemiDetector(SemiBaseDetector):
             Tensor: (n, num_classes), rows sum to 1.
         """
         if int(self.teacher_class_updates) == 0:
-            return probs
+            return probs / probs.sum(-1, keepdim=True).clamp(min=1e-12)
         counts = self.labelled_class_counts
         prior = (counts + 1) / (counts.sum() + len(counts))
         ratio = prior / self.teacher_class_mean.clamp(min=1e-6)
