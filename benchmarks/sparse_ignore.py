@@ -78,6 +78,11 @@ ROWS = {
                      'aligned to the labelled class frequencies, '
                      'class-aware sampling',
                      'faster_rcnn_sparse_semi_fg_soft_cas_align'),
+                    ('sparse, region ignore + semi + similarity, '
+                     'foreground pseudo labels only, soft class targets '
+                     'reweighted by the diagnosis prior, class-aware '
+                     'sampling',
+                     'faster_rcnn_sparse_semi_fg_soft_cas_diag'),
                     ('sparse, region ignore + semi + similarity, no '
                      'attribute branch (ablation; the full and naive rows '
                      'have the branch, so its gap share is not like for '

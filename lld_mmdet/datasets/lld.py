@@ -6,6 +6,7 @@ from typing import Any, List, Optional, Sequence, Union
 from mmdet.datasets import CocoDataset
 from mmdet.registry import DATASETS
 
+from .converters.lld_yolo import parse_file_name
 from .domains import DOMAIN_FIELDS, normalize_domain_value, normalize_filter
 from .schema import (LLD_ATTRIBUTE_SCHEMA, LLD_CLASSES, LLD_PALETTE,
                      AttributeSchema, LLDAnnotationError)
@@ -24,7 +25,9 @@ class LLDDataset(CocoDataset):
     image carries ``annotated_region`` (``[x1, y1, x2, y2]`` pixels of the
     original image, None = fully annotated, ``[]`` = nothing annotated) and
     its domain metadata (``microscope``, ``magnification``, ``camera``,
-    ``patient``, ``diagnosis``).
+    ``patient``, ``diagnosis``; when an image record has no ``patient`` or
+    ``diagnosis``, they are read from an LLD file name such as
+    ``4_15_1000_ALL.png``).
 
     Every record is validated while loading; an invalid one raises
     :class:`LLDAnnotationError` naming the file, image id, annotation id and
@@ -144,8 +147,11 @@ class LLDDataset(CocoDataset):
             except ValueError as err:
                 raise LLDAnnotationError(
                     f'{where}: field "{field}": {err}') from None
-        data_info['patient'] = img.get('patient')
-        data_info['diagnosis'] = img.get('diagnosis')
+        # the LLD's own COCO files name them only in the file name
+        # (4_15_1000_ALL.png): fall back to it
+        from_name = parse_file_name(img.get('file_name') or '')
+        for field in ('patient', 'diagnosis'):
+            data_info[field] = img.get(field, from_name.get(field))
         if self.check_image_files and not osp.isfile(data_info['img_path']):
             raise LLDAnnotationError(
                 f'{where}: field "file_name": image file '

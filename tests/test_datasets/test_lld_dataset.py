@@ -45,6 +45,19 @@ def test_loads_boxes_attributes_region_and_domains(tiny_dataset):
     assert len(ds.metainfo['classes']) == 14
 
 
+def test_patient_and_diagnosis_fall_back_to_the_lld_file_name(tmp_path):
+    """The LLD's own COCO files carry them only in the file name."""
+    coco = tiny_coco()
+    coco['images'][1]['file_name'] = '7_3_400_apml.png'
+    coco['images'][2]['file_name'] = '8_1_1000_CLL.png'
+    coco['images'][2]['diagnosis'] = 'CML'  # a record's own field wins
+    write_dataset(tmp_path, coco)
+    info = {d['img_id']: d for d in build(str(tmp_path)).load_data_list()}
+    assert (info[2]['patient'], info[2]['diagnosis']) == ('7', 'APML')
+    assert (info[3]['patient'], info[3]['diagnosis']) == ('8', 'CML')
+    assert (info[1]['patient'], info[1]['diagnosis']) == ('4', 'ALL')
+
+
 def test_crowd_boxes_become_ignored_with_their_attributes(tmp_path):
     coco = tiny_coco()
     coco['annotations'][0]['iscrowd'] = 1

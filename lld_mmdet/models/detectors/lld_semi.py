@@ -1,6 +1,7 @@
 """Teacher-student training on sparsely annotated fields of view."""
 import contextlib
 import copy
+import logging
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
@@ -13,7 +14,7 @@ from mmdet.structures.bbox import (BaseBoxes, bbox_overlaps, bbox_project,
                                    get_box_tensor)
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.config import ConfigDict
-from mmengine.logging import MessageHub
+from mmengine.logging import MessageHub, print_log
 from mmengine.structures import InstanceData
 from torch import Tensor
 
@@ -94,7 +95,9 @@ _SWITCHES = dict(preset='faster_rcnn', burn_in=0, by_epoch=True,
                  pseudo_attributes=False, teacher_rpn_cfg=None,
                  fg_score_thr=None, fg_pseudo_weight=None,
                  fg_soft_classes=False, fg_soft_temperature=1.0,
-                 fg_soft_align=False, fg_soft_align_momentum=0.01)
+                 fg_soft_align=False, fg_soft_align_momentum=0.01,
+                 fg_soft_group_key=None, fg_soft_groups=None,
+                 fg_soft_group_shrink=0.5)
 
 
 def resolve_semi_train_cfg(cfg: Optional[dict]) -> dict:
@@ -178,7 +181,14 @@ class LLDSemiDetector(SemiBaseDetector):
        ``fg_soft_align`` that distribution is first aligned to the
        labelled cells' class frequencies (distribution alignment,
        :meth:`align_class_probs`), undoing the teacher's lean towards the
-       classes it already knows. Needs a two-stage
+       classes it already knows. With ``fg_soft_group_key`` (a metainfo
+       key, e.g. ``'diagnosis'``, whose values are listed in
+       ``fg_soft_groups``) it is then multiplied by the class prior of the
+       image's group over the overall one (prior shift; the labelled cells'
+       frequencies, the group's shrunk towards the overall by
+       ``fg_soft_group_shrink``; :meth:`group_prior_ratio`): an APML field's
+       unsure cell leans towards the classes APML fields' labelled cells
+       have. Needs a two-stage
        teacher with :class:`AttrRoIHead`. A foreground pseudo label scoring
        in the similarity band is also a similarity query.
     4. The student runs ONE forward/loss pass on the merged targets.
@@ -201,7 +211,8 @@ class LLDSemiDetector(SemiBaseDetector):
     ``by_epoch``, ``with_pseudo``, ``with_similarity``,
     ``pseudo_attributes`` are switches, ``fg_score_thr``,
     ``fg_pseudo_weight``, ``fg_soft_classes``, ``fg_soft_temperature``,
-    ``fg_soft_align`` and ``fg_soft_align_momentum`` as above.
+    ``fg_soft_align``, ``fg_soft_align_momentum``, ``fg_soft_group_key``,
+    ``fg_soft_groups`` and ``fg_soft_group_shrink`` as above.
     ``semi_test_cfg``: ``predict_on`` (``'teacher'`` default, or
     ``'student'``).
 
@@ -258,7 +269,14 @@ class LLDSemiDetector(SemiBaseDetector):
                                  torch.zeros(num_classes))
             self.register_buffer('teacher_class_updates',
                                  torch.zeros((), dtype=torch.long))
+        if self.semi_train_cfg['fg_soft_group_key'] is not None:
+            # labelled cells per (group, class), as drawn; checkpointed
+            self.register_buffer(
+                'group_class_counts',
+                torch.zeros(len(self.semi_train_cfg['fg_soft_groups']),
+                            self.student.roi_head.bbox_head.num_classes))
         self.pseudo_log: Optional[List[dict]] = None
+        self._warned_no_group = False
 
     def _check_teacher_rpn_cfg(self) -> None:
         override = self.semi_train_cfg['teacher_rpn_cfg']
@@ -334,6 +352,39 @@ class LLDSemiDetector(SemiBaseDetector):
                 isinstance(momentum, (int, float)) and 0 < momentum <= 1):
             raise ValueError(f'semi_train_cfg.fg_soft_align_momentum must be '
                              f'a number in (0, 1], got {momentum!r}')
+        self._check_fg_soft_groups()
+
+    def _check_fg_soft_groups(self) -> None:
+        cfg = self.semi_train_cfg
+        key, groups = cfg['fg_soft_group_key'], cfg['fg_soft_groups']
+        if key is None:
+            if groups is not None:
+                raise ValueError(
+                    'semi_train_cfg.fg_soft_groups is set but '
+                    'fg_soft_group_key is None: name the metainfo key whose '
+                    "values they are (e.g. fg_soft_group_key='diagnosis')")
+            return
+        if not isinstance(key, str):
+            raise TypeError(f'semi_train_cfg.fg_soft_group_key must be a '
+                            f'metainfo key (str) or None, got {key!r}')
+        if not cfg['fg_soft_classes']:
+            raise ValueError(
+                f'semi_train_cfg.fg_soft_group_key={key!r} reweights the soft '
+                'class targets of foreground pseudo labels, but '
+                'fg_soft_classes is False: there are none; set '
+                'fg_soft_classes=True')
+        if (isinstance(groups, (str, bytes)) or not isinstance(
+                groups, (list, tuple)) or not groups
+                or len(set(groups)) != len(groups)):
+            raise ValueError(
+                f'semi_train_cfg.fg_soft_groups must be a non-empty list of '
+                f'the distinct values of {key!r} (e.g. the diagnoses), got '
+                f'{groups!r}')
+        shrink = cfg['fg_soft_group_shrink']
+        if isinstance(shrink, bool) or not (
+                isinstance(shrink, (int, float)) and 0 <= shrink < 1):
+            raise ValueError(f'semi_train_cfg.fg_soft_group_shrink must be a '
+                             f'number in [0, 1), got {shrink!r}')
 
     def _check_score_thr(self) -> None:
         thr = self.semi_train_cfg['score_thr']
@@ -421,9 +472,13 @@ class LLDSemiDetector(SemiBaseDetector):
         gt_labels = [s.gt_instances.labels for s in samples]
         if cfg['fg_soft_align'] and cfg['with_pseudo']:
             self.update_alignment(gt_labels, candidates)
+        groups = [None] * len(samples)
+        if cfg['fg_soft_group_key'] is not None and cfg['with_pseudo']:
+            groups = [self.sample_group(s) for s in samples]
+            self.update_group_counts(gt_labels, groups)
         pseudo, uncertain = [], []
-        for cand, boxes in zip(candidates, gt_boxes):
-            pseudo.append(self.select_pseudo(cand, boxes)
+        for cand, boxes, group in zip(candidates, gt_boxes, groups):
+            pseudo.append(self.select_pseudo(cand, boxes, group)
                           if cfg['with_pseudo'] else cand[:0])
             lo, hi = cfg['similarity']['score_range']
             unc = cand[(cand.scores > lo) & (cand.scores <= hi)]
@@ -527,11 +582,13 @@ class LLDSemiDetector(SemiBaseDetector):
                 cand[key] = res[key][:0]
         return cand
 
-    def select_pseudo(self, cand: InstanceData,
-                      gt_boxes: Tensor) -> InstanceData:
+    def select_pseudo(self, cand: InstanceData, gt_boxes: Tensor,
+                      group: Optional[int] = None) -> InstanceData:
         """The pseudo labels among one image's candidates: off the GT, and
         scoring >= ``score_thr`` (None: none) or, with ``fg_score_thr``,
-        foreground score >= ``fg_score_thr`` (then ``fg_only`` True)."""
+        foreground score >= ``fg_score_thr`` (then ``fg_only`` True).
+        ``group``: the image's index in ``fg_soft_groups`` (None: no group
+        prior), for :meth:`soft_class_targets`."""
         cfg = self.semi_train_cfg
         if cfg['score_thr'] is None:  # foreground pseudo labels only
             confident = torch.zeros_like(cand.scores, dtype=torch.bool)
@@ -545,17 +602,23 @@ class LLDSemiDetector(SemiBaseDetector):
         if cfg['fg_score_thr'] is not None:
             pseudo.fg_only = ~confident[keep]
             if cfg['fg_soft_classes']:
-                pseudo.class_targets = self.soft_class_targets(pseudo)
+                pseudo.class_targets = self.soft_class_targets(pseudo, group)
         return pseudo
 
-    def soft_class_targets(self, pseudo: InstanceData) -> Tensor:
+    def soft_class_targets(self, pseudo: InstanceData,
+                           group: Optional[int] = None) -> Tensor:
         """(n, num_classes) class targets of pseudo labels: the teacher's
         class distribution of the foreground-only ones, given a cell
-        (``class_probs`` renormalised, sharpened by ``fg_soft_temperature``
-        T: q_c proportional to p_c^(1/T)), one-hot labels for the others."""
+        (``class_probs`` renormalised, aligned with ``fg_soft_align``,
+        times :meth:`group_prior_ratio` of ``group`` unless None, sharpened
+        by ``fg_soft_temperature`` T: q_c proportional to p_c^(1/T)),
+        one-hot labels for the others."""
         probs = pseudo.class_probs.clamp(min=1e-12)
         if self.semi_train_cfg['fg_soft_align']:
             probs = self.align_class_probs(probs).clamp(min=1e-12)
+        if group is not None:
+            probs = (probs * self.group_prior_ratio(group).to(probs)).clamp(
+                min=1e-12)
         temperature = self.semi_train_cfg['fg_soft_temperature']
         soft = (probs.log() / temperature).softmax(-1)
         hard = torch.nn.functional.one_hot(
@@ -613,6 +676,63 @@ class LLDSemiDetector(SemiBaseDetector):
         ratio = prior / self.teacher_class_mean.clamp(min=1e-6)
         aligned = probs * ratio.to(probs)
         return aligned / aligned.sum(-1, keepdim=True).clamp(min=1e-12)
+
+    def sample_group(self, sample: DetDataSample) -> Optional[int]:
+        """Index in ``fg_soft_groups`` of the sample's metainfo value at
+        ``fg_soft_group_key``; None when the sample has no value (then its
+        cells are not counted and its targets not reweighted). A value not
+        in ``fg_soft_groups`` raises, naming the image."""
+        key = self.semi_train_cfg['fg_soft_group_key']
+        groups = list(self.semi_train_cfg['fg_soft_groups'])
+        value = sample.metainfo.get(key)
+        if value is None:
+            if not self._warned_no_group:
+                self._warned_no_group = True
+                print_log(
+                    f'{sample.metainfo.get("img_path", "an image")} has no '
+                    f'metainfo {key!r}: the soft class targets of such '
+                    'fields are not reweighted by semi_train_cfg.'
+                    'fg_soft_group_key (warned once)',
+                    logger='current', level=logging.WARNING)
+            return None
+        if value not in groups:
+            raise ValueError(
+                f'{sample.metainfo.get("img_path", "an image")}: metainfo '
+                f'{key!r} is {value!r}, which is not in '
+                f'semi_train_cfg.fg_soft_groups {groups}; add it there')
+        return groups.index(value)
+
+    @torch.no_grad()
+    def update_group_counts(self, gt_labels: List[Tensor],
+                            groups: List[Optional[int]]) -> None:
+        """Count one batch's labelled cells (``gt_labels``, per image (m,),
+        GT only) into ``group_class_counts`` (G, num_classes) by their
+        image's group (None: not counted)."""
+        counts = self.group_class_counts
+        for labels, group in zip(gt_labels, groups):
+            if group is not None:
+                counts[group] += torch.bincount(
+                    labels.long(), minlength=counts.size(1))[
+                        :counts.size(1)].to(counts)
+
+    def group_prior_ratio(self, group: int) -> Tensor:
+        """(num_classes,) factor by which a cell's class distribution in
+        an image of ``group`` is reweighted: r_c = (1 - s) * f_gc / f_c + s,
+        f_g the class frequency of the group's labelled cells, f the
+        overall one (both as counted by :meth:`update_group_counts`), s =
+        ``fg_soft_group_shrink`` (the group frequency shrunk towards the
+        overall one, so no class falls below s). Ones while the group has
+        no labelled cell; 1 for a class without any labelled cell."""
+        counts = self.group_class_counts
+        shrink = float(self.semi_train_cfg['fg_soft_group_shrink'])
+        ratio = torch.ones_like(counts[group])
+        if counts[group].sum() == 0:
+            return ratio
+        f_group = counts[group] / counts[group].sum()
+        f_all = counts.sum(0) / counts.sum()
+        seen = f_all > 0
+        ratio[seen] = (1 - shrink) * f_group[seen] / f_all[seen] + shrink
+        return ratio
 
     def _off_gt(self, boxes: Tensor, gt_boxes: Tensor) -> Tensor:
         """(n,) bool: the boxes that do not overlap any GT box by the

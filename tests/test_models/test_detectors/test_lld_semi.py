@@ -73,12 +73,14 @@ def semi_model(**semi_train_cfg):
     cfg = dict(preset='faster_rcnn', with_similarity=False)
     cfg.update(semi_train_cfg)
     torch.manual_seed(0)
-    # distribution alignment registers its statistics when built with it
+    # distribution alignment and the group prior register their statistics
+    # when built with them
+    stats = cfg.get('fg_soft_align') or cfg.get('fg_soft_group_key')
     model = build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg={
         key: cfg[key]
-        for key in ('fg_score_thr', 'fg_soft_classes', 'fg_soft_align')
-    }) if cfg.get('fg_soft_align') else build_tiny_model(
-        'tiny_faster_rcnn_semi')
+        for key in ('fg_score_thr', 'fg_soft_classes', 'fg_soft_align',
+                    'fg_soft_group_key', 'fg_soft_groups') if key in cfg
+    }) if stats else build_tiny_model('tiny_faster_rcnn_semi')
     model.semi_train_cfg = resolve_semi_train_cfg(cfg)
     model.train()
     return model
@@ -375,6 +377,110 @@ def test_align_class_probs_scales_up_what_the_teacher_under_calls():
     mean = model.teacher_class_mean / model.teacher_class_mean.sum()
     prior = (model.labelled_class_counts + 1) / (98 + 14)
     torch.testing.assert_close(model.align_class_probs(mean[None])[0], prior)
+
+
+GROUPS = dict(fg_score_thr=0.8, fg_soft_classes=True,
+              fg_soft_group_key='diagnosis', fg_soft_groups=['ALL', 'AML'])
+
+
+def test_group_prior_reweights_soft_targets_by_the_image_diagnosis(
+        tmp_path):
+    """``fg_soft_group_key``: the teacher's distribution of an AML field's
+    unsure cell is multiplied by the AML class frequency over the overall
+    one (shrunk towards 1 by ``fg_soft_group_shrink``)."""
+    coco = tiny_coco()
+    coco['images'][1]['diagnosis'] = 'AML'  # the sparse image
+    write_dataset(tmp_path, coco)
+    batch = semi_batch(tmp_path, flip=0.0)
+    model = semi_model(**GROUPS)
+    assert model.group_class_counts.shape == (2, 14)
+    # labelled cells so far: ALL fields 10 x class 3, AML 9 x class 5
+    model.group_class_counts[0, 3] = 10
+    model.group_class_counts[1, 5] = 9
+    # every foreground candidate: class 3 0.75, class 5 0.25 given a cell
+    fake_teacher(model, **CANDIDATES, fg_scores=FG_SCORES,
+                 class_probs=class_probs_of(FG_SCORES))
+    _, samples = run_loss(model, batch)
+    # the batch's labelled cell (class 7) is counted under AML
+    assert model.group_class_counts[1].tolist() == [0.0] * 5 + [9.0] + [
+        0.0] + [1.0] + [0.0] * 6
+    # f_AML = (5: 0.9, 7: 0.1), f = (3: 0.45, 5: 0.45, 7: 0.05):
+    # r_3 = 0.5 * 0 + 0.5 = 0.5, r_5 = 0.5 * 2 + 0.5 = 1.5
+    ratio = model.group_prior_ratio(1)
+    torch.testing.assert_close(ratio[[3, 5, 7]],
+                               torch.tensor([0.5, 1.5, 1.5]))
+    assert (ratio[[0, 1, 2, 4, 6, 8, 9, 10, 11, 12, 13]] == 1).all()
+    # 0.75 * 0.5 : 0.25 * 1.5 -> 0.5 / 0.5, not the teacher's 0.75 / 0.25
+    target = samples[0].gt_instances.class_targets[2]
+    torch.testing.assert_close(target[[3, 5]], torch.tensor([0.5, 0.5]))
+    assert torch.isclose(target.sum(), torch.tensor(1.0))
+    # the counts are checkpointed
+    fresh = semi_model(**GROUPS)
+    fresh.load_state_dict(model.state_dict())
+    torch.testing.assert_close(fresh.group_class_counts,
+                               model.group_class_counts)
+
+
+def test_group_prior_leaves_images_without_a_group_alone(tmp_path):
+    write_dataset(tmp_path, tiny_coco())  # the sparse image: no diagnosis
+    batch = semi_batch(tmp_path, flip=0.0)
+    model = semi_model(**GROUPS)
+    model.group_class_counts[0, 3] = 9
+    model.group_class_counts[1, 5] = 9
+    before = model.group_class_counts.clone()
+    fake_teacher(model, **CANDIDATES, fg_scores=FG_SCORES,
+                 class_probs=class_probs_of(FG_SCORES))
+    _, samples = run_loss(model, batch)
+    torch.testing.assert_close(model.group_class_counts, before)
+    target = samples[0].gt_instances.class_targets[2]
+    torch.testing.assert_close(target[[3, 5]], torch.tensor([0.75, 0.25]))
+    assert model._warned_no_group  # the log says so, once
+
+
+def test_group_prior_ratio_bounds():
+    model = semi_model(**GROUPS, fg_soft_group_shrink=0.2)
+    # no labelled cell yet: no reweighting
+    assert (model.group_prior_ratio(0) == 1).all()
+    model.group_class_counts[0, :2] = torch.tensor([8.0, 2.0])
+    model.group_class_counts[1, 1] = 10.0
+    ratio = model.group_prior_ratio(0)
+    # f_ALL = (0.8, 0.2), f = (0.4, 0.6): 0.8 * 2 + 0.2, 0.8 / 3 + 0.2
+    torch.testing.assert_close(ratio[:2], torch.tensor([1.8, 0.8 / 3 + 0.2]))
+    # classes never labelled: 1
+    assert (ratio[2:] == 1).all()
+    # a class a group never has keeps the shrink as its floor
+    assert model.group_prior_ratio(1)[0] == pytest.approx(0.2)
+
+
+def test_group_prior_names_an_unknown_group(tmp_path):
+    coco = tiny_coco()
+    coco['images'][1]['diagnosis'] = 'MDS'
+    write_dataset(tmp_path, coco)
+    batch = semi_batch(tmp_path, flip=0.0)
+    model = semi_model(**GROUPS)
+    fake_teacher(model, **CANDIDATES, fg_scores=FG_SCORES,
+                 class_probs=class_probs_of(FG_SCORES))
+    with pytest.raises(ValueError,
+                       match=r"b\.png: metainfo 'diagnosis' is 'MDS'.*"
+                       r"fg_soft_groups \['ALL', 'AML'\]"):
+        run_loss(model, batch)
+
+
+def test_group_prior_errors():
+    def build(**cfg):
+        build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=cfg)
+
+    with pytest.raises(ValueError, match='fg_soft_groups is set but'):
+        build(fg_soft_groups=['ALL'])
+    with pytest.raises(TypeError, match='fg_soft_group_key must be a'):
+        build(**{**GROUPS, 'fg_soft_group_key': 3})
+    with pytest.raises(ValueError, match='fg_soft_classes is False'):
+        build(**{**GROUPS, 'fg_soft_classes': False})
+    for groups in (None, [], 'ALL', ['ALL', 'ALL']):
+        with pytest.raises(ValueError, match='fg_soft_groups must be a'):
+            build(**{**GROUPS, 'fg_soft_groups': groups})
+    with pytest.raises(ValueError, match=r'fg_soft_group_shrink .*\[0, 1\)'):
+        build(**GROUPS, fg_soft_group_shrink=1)
 
 
 def test_teacher_reports_foreground_scores_for_pseudo_labelling_only(
