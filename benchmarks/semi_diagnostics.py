@@ -2,7 +2,7 @@
 a trained teacher add: demo Faster R-CNN with attributes, sparse labels.
 
     python benchmarks/semi_diagnostics.py [--seeds 0,1,2] [--rows a,b]
-                                          [--no-train]
+                                          [--no-train] [--out NAME.md]
 
 Rows (test mAP50 / mAP on the fully annotated demo test split):
 
@@ -24,14 +24,32 @@ Rows (test mAP50 / mAP on the fully annotated demo test split):
   checkpoint (no EMA drift towards the student's own pseudo labels; the
   student is evaluated); ``finetune_semi_w1_frozen_fg``: the same plus
   foreground pseudo labels (``fg_score_thr`` 0.8, their weight 1.0 too).
-  Otherwise the teacher is evaluated. The pseudo
+  Otherwise the teacher is evaluated.
+- ``oracle_teacher``: the ceiling of pseudo labelling with a near-perfect
+  teacher: `configs/demo/faster_rcnn_sparse_semi_fg_soft_cas.py` (the best
+  24-epoch demo row) with its teacher replaced by the seed's full-label
+  model (`configs/demo/faster_rcnn_attr.py`, 24 epochs, as trained by
+  ``sparse_ignore.py``: work_dirs/demo_faster_rcnn_attr_seed<seed>) and
+  frozen (``LLDMeanTeacherHook(teacher_checkpoint=...,
+  freeze_after_burn_in=True)``, ``burn_in=0``); the student trains from
+  scratch for 24 epochs on the sparse labels plus that teacher's pseudo
+  labels at the shipped weight (0.1) and is evaluated.
+  ``oracle_teacher_w1``: the same with ``pseudo_weight`` and
+  ``fg_pseudo_weight`` 1.0.
+- ``self_teacher`` / ``self_teacher_w1``: the same two rows with the
+  teacher of the seed's finished class-aware sampling run instead
+  (``sparse_ignore.py``'s row: work_dirs/
+  demo_faster_rcnn_sparse_semi_fg_soft_cas_seed<seed>, trained on the
+  sparse labels only): a second round of self-training, whose student
+  starts from scratch again and learns from a teacher that no longer
+  follows it. The pseudo
   labels of the last 3 logged iterations (one per epoch) come from the
   training log (PseudoLabelStatsHook).
 
 Each run is cached in work_dirs/semi_diagnostics/<row>_seed<seed> (rerun =
 resume); ``--rows`` trains only those rows, ``--no-train`` only tabulates
 finished runs ("-" for the others). Writes
-benchmarks/results/semi_diagnostics.md.
+benchmarks/results/semi_diagnostics.md (or ``--out``).
 """
 import argparse
 import glob
@@ -67,12 +85,35 @@ ROWS = {
     'finetune_semi_w1_frozen_fg': '+ 12 epochs, semi, pseudo_weight 1.0, '
     'frozen teacher, + foreground pseudo labels (fg_score_thr 0.8, weight '
     '1.0; student evaluated)',
+    'oracle_teacher': 'class-aware sampling + soft class targets (24 '
+    'epochs from scratch), teacher = the frozen full-label model, weight '
+    '0.1 (student evaluated)',
+    'oracle_teacher_w1': 'the same, pseudo weights 1.0 (student evaluated)',
+    'self_teacher': 'class-aware sampling + soft class targets (24 epochs '
+    'from scratch), teacher = the frozen teacher of the same row\'s '
+    'finished run (sparse labels only), weight 0.1 (student evaluated)',
+    'self_teacher_w1': 'the same, pseudo weights 1.0 (student evaluated)',
 }
+# the frozen teachers of the oracle_teacher* and self_teacher* rows
+TEACHERS = dict(
+    oracle_teacher='work_dirs/demo_faster_rcnn_attr_seed{seed}/epoch_24.pth',
+    self_teacher='work_dirs/demo_faster_rcnn_sparse_semi_fg_soft_cas_seed'
+    '{seed}/epoch_24.pth')
 # the teacher stays the 24-epoch model: the EMA hook never fires again (the
 # same as LLDMeanTeacherHook(freeze_after_burn_in=True) with burn_in=0; the
 # recorded runs used this form)
 FROZEN = """custom_hooks = [
     dict(type='LLDMeanTeacherHook', momentum=0.01, interval=10**9),
+    dict(type='PseudoLabelStatsHook',
+         full_ann_file='data/demo/annotations/train_full.json'),
+]
+default_hooks = dict(checkpoint=dict(save_best='student/lld/bbox_mAP_50'))
+"""
+ORACLE = """model = dict(semi_train_cfg=dict(burn_in=0{weights}),
+             semi_test_cfg=dict(predict_on='student'))
+custom_hooks = [
+    dict(type='LLDMeanTeacherHook', teacher_checkpoint={teacher!r},
+         freeze_after_burn_in=True),
     dict(type='PseudoLabelStatsHook',
          full_ann_file='data/demo/annotations/train_full.json'),
 ]
@@ -116,11 +157,17 @@ def row_config(row, seed):
         return ('configs/demo/faster_rcnn_sparse.py',
                 f'work_dirs/demo_faster_rcnn_sparse_seed{seed}')
     work_dir = f'{OUT}/{row}_seed{seed}'
-    base = 'faster_rcnn_sparse_semi' if 'semi' in row else \
-        'faster_rcnn_sparse'
+    teacher = TEACHERS.get(row[:-len('_w1')] if row.endswith('_w1') else row)
+    base = 'faster_rcnn_sparse_semi_fg_soft_cas' if teacher else \
+        'faster_rcnn_sparse_semi' if 'semi' in row else 'faster_rcnn_sparse'
     lines = [f"_base_ = {osp.join(REPO, 'configs', 'demo', base + '.py')!r}",
              f'randomness = dict(seed={seed})']
-    if row == 'oracle_negatives':
+    if teacher:
+        lines.append(ORACLE.format(
+            teacher=osp.join(REPO, teacher.format(seed=seed)),
+            weights=', pseudo_weight=1.0, fg_pseudo_weight=1.0'
+            if row.endswith('_w1') else ''))
+    elif row == 'oracle_negatives':
         lines.append('train_dataloader = dict(dataset=dict(ann_file='
                      f'{oracle_ann_file()!r}))')
     else:
@@ -174,6 +221,8 @@ def main():
                         help='rows to train (the others are tabulated when '
                         'finished)')
     parser.add_argument('--no-train', action='store_true')
+    parser.add_argument('--out', default='semi_diagnostics.md',
+                        help='results file name in benchmarks/results')
     args = parser.parse_args()
     seeds = parse_seeds(parser, args.seeds)
     train_rows = parse_names(parser, '--rows', args.rows, ROWS)
@@ -195,7 +244,7 @@ def main():
     lines = [
         '# Sparse demo set: where the gap lies, what pseudo labels add', '',
         f'Command: `python benchmarks/semi_diagnostics.py --seeds '
-        f'{args.seeds}` (rows trained per seed: see the table; "-" = not '
+        f'{args.seeds} --rows {args.rows} --out {args.out}` (rows trained per seed: see the table; "-" = not '
         f'run). Demo Faster R-CNN with attributes, test split; '
         f'{os.cpu_count()} CPU cores. See the script docstring for each '
         'row.', '',
@@ -218,7 +267,7 @@ def main():
         mean = f'**{statistics.mean(values):.3f}**' if values else '-'
         lines.append(f'| {label} | ' + ' | '.join(cells) + f' | {mean} | ' +
                      ('; '.join(stats) if stats else '') + ' |')
-    write_results('semi_diagnostics.md', lines)
+    write_results(args.out, lines)
 
 
 if __name__ == '__main__':

@@ -861,6 +861,70 @@ def test_frozen_teacher_copies_during_burn_in_then_stays():
     torch.testing.assert_close(t, s - 0.5)
 
 
+def _other_detector_checkpoint(model, path, semi=False):
+    """A checkpoint of a model of the same architecture with other weights
+    (a plain detector one, or teacher-student keys); returns its state."""
+    other = {k: v + 1.0 if v.dtype.is_floating_point else v.clone()
+             for k, v in model.student.state_dict().items()}
+    keys = {f'{branch}.{k}': (v if branch == 'teacher' else v * 0)
+            for branch in ('teacher', 'student')
+            for k, v in other.items()} if semi else other
+    torch.save(dict(meta={}, state_dict=keys), str(path))
+    return other
+
+
+@pytest.mark.parametrize('semi', [False, True])
+def test_teacher_checkpoint_loads_the_teacher_only_then_stays(tmp_path, semi):
+    from lld_mmdet.engine.hooks import LLDMeanTeacherHook
+    model = semi_model()
+    student = copy.deepcopy(model.student.state_dict())
+    other = _other_detector_checkpoint(model, tmp_path / 'full.pth', semi)
+    hook = LLDMeanTeacherHook(momentum=0.5, freeze_after_burn_in=True,
+                              teacher_checkpoint=str(tmp_path / 'full.pth'))
+    hook.before_train(_Runner(model))
+    hook.after_train_iter(_Runner(model, iteration=1), 0)
+    for key, value in model.teacher.state_dict().items():
+        torch.testing.assert_close(value, other[key], msg=key)
+    for key, value in model.student.state_dict().items():  # its own init
+        torch.testing.assert_close(value, student[key], msg=key)
+    # without the checkpoint, mmdet's start copies the student
+    LLDMeanTeacherHook().before_train(_Runner(model))
+    for key, value in model.teacher.state_dict().items():
+        torch.testing.assert_close(value, student[key], msg=key)
+
+
+def test_teacher_checkpoint_is_not_reloaded_on_resume(tmp_path):
+    from lld_mmdet.engine.hooks import LLDMeanTeacherHook
+    model = semi_model()
+    _other_detector_checkpoint(model, tmp_path / 'full.pth')
+    resumed = copy.deepcopy(model.teacher.state_dict())
+    LLDMeanTeacherHook(teacher_checkpoint=str(
+        tmp_path / 'full.pth')).before_train(_Runner(model, iteration=7))
+    for key, value in model.teacher.state_dict().items():
+        torch.testing.assert_close(value, resumed[key], msg=key)
+
+
+def test_teacher_checkpoint_errors_name_the_file(tmp_path):
+    from lld_mmdet.engine.hooks import LLDMeanTeacherHook
+    missing = str(tmp_path / 'nowhere.pth')
+    with pytest.raises(FileNotFoundError, match='nowhere.pth'):
+        LLDMeanTeacherHook(teacher_checkpoint=missing)
+    model = semi_model()
+    path = tmp_path / 'full.pth'
+    _other_detector_checkpoint(model, path)
+    with pytest.raises(ValueError, match='full.pth.*burn_in=2'):
+        LLDMeanTeacherHook(teacher_checkpoint=str(path)).before_train(
+            _Runner(semi_model(burn_in=2)))
+    state = torch.load(str(path))['state_dict']
+    state.pop(next(iter(state)))
+    state['roi_head.extra.weight'] = torch.zeros(1)
+    torch.save(dict(state_dict=state), str(tmp_path / 'other.pth'))
+    with pytest.raises(ValueError, match=r'other.pth.*1 missing keys.*'
+                       r'1 unexpected \(roi_head.extra.weight\)'):
+        LLDMeanTeacherHook(teacher_checkpoint=str(
+            tmp_path / 'other.pth')).before_train(_Runner(model))
+
+
 # ---------------------------------------------------------- whole runs
 @pytest.mark.parametrize('base', ['tiny_faster_rcnn_semi', 'tiny_dino_semi'])
 def test_semi_training_evaluates_and_resumes_teacher_and_student(
