@@ -26,23 +26,23 @@ Rows (test mAP50 / mAP on the fully annotated demo test split):
   foreground pseudo labels (``fg_score_thr`` 0.8, their weight 1.0 too).
   Otherwise the teacher is evaluated.
 - ``oracle_teacher``: the ceiling of pseudo labelling with a near-perfect
-  teacher: `configs/demo/faster_rcnn_sparse_semi_fg_soft_cas.py` (the best
-  24-epoch demo row) with its teacher replaced by the seed's full-label
-  model (`configs/demo/faster_rcnn_attr.py`, 24 epochs, as trained by
-  ``sparse_ignore.py``: work_dirs/demo_faster_rcnn_attr_seed<seed>) and
-  frozen (``LLDMeanTeacherHook(teacher_checkpoint=...,
-  freeze_after_burn_in=True)``, ``burn_in=0``); the student trains from
-  scratch for 24 epochs on the sparse labels plus that teacher's pseudo
-  labels at the shipped weight (0.1) and is evaluated.
-  ``oracle_teacher_w1``: the same with ``pseudo_weight`` and
-  ``fg_pseudo_weight`` 1.0.
+  teacher: `configs/demo/faster_rcnn_sparse_semi_fg_soft_cas_round2.py`
+  (class-aware sampling and soft class targets, the best 24-epoch demo row,
+  with a frozen teacher loaded by ``LLDMeanTeacherHook(teacher_checkpoint=
+  ...)``, ``burn_in=0``; the student trains from scratch for 24 epochs on
+  the sparse labels plus the teacher's pseudo labels and is evaluated) with
+  the seed's full-label model as the teacher (`configs/demo/
+  faster_rcnn_attr.py`, 24 epochs, as trained by ``sparse_ignore.py``:
+  work_dirs/demo_faster_rcnn_attr_seed<seed>) and pseudo weights 0.1 (the
+  shipped default); ``oracle_teacher_w1``: the same at the config's 1.0.
 - ``self_teacher`` / ``self_teacher_w1``: the same two rows with the
   teacher of the seed's finished class-aware sampling run instead
   (``sparse_ignore.py``'s row: work_dirs/
   demo_faster_rcnn_sparse_semi_fg_soft_cas_seed<seed>, trained on the
   sparse labels only): a second round of self-training, whose student
   starts from scratch again and learns from a teacher that no longer
-  follows it. The pseudo
+  follows it (``self_teacher_w1`` is the round-2 config as shipped). The
+  pseudo
   labels of the last 3 logged iterations (one per epoch) come from the
   training log (PseudoLabelStatsHook).
 
@@ -109,15 +109,14 @@ FROZEN = """custom_hooks = [
 ]
 default_hooks = dict(checkpoint=dict(save_best='student/lld/bbox_mAP_50'))
 """
-ORACLE = """model = dict(semi_train_cfg=dict(burn_in=0{weights}),
-             semi_test_cfg=dict(predict_on='student'))
-custom_hooks = [
+# the oracle_teacher* and self_teacher* rows: the shipped round-2 config
+# with the seed's teacher (and weight 0.1 for the rows without _w1)
+TEACHER = """custom_hooks = [
     dict(type='LLDMeanTeacherHook', teacher_checkpoint={teacher!r},
          freeze_after_burn_in=True),
     dict(type='PseudoLabelStatsHook',
          full_ann_file='data/demo/annotations/train_full.json'),
 ]
-default_hooks = dict(checkpoint=dict(save_best='student/lld/bbox_mAP_50'))
 """
 
 
@@ -158,15 +157,16 @@ def row_config(row, seed):
                 f'work_dirs/demo_faster_rcnn_sparse_seed{seed}')
     work_dir = f'{OUT}/{row}_seed{seed}'
     teacher = TEACHERS.get(row[:-len('_w1')] if row.endswith('_w1') else row)
-    base = 'faster_rcnn_sparse_semi_fg_soft_cas' if teacher else \
+    base = 'faster_rcnn_sparse_semi_fg_soft_cas_round2' if teacher else \
         'faster_rcnn_sparse_semi' if 'semi' in row else 'faster_rcnn_sparse'
     lines = [f"_base_ = {osp.join(REPO, 'configs', 'demo', base + '.py')!r}",
              f'randomness = dict(seed={seed})']
     if teacher:
-        lines.append(ORACLE.format(
-            teacher=osp.join(REPO, teacher.format(seed=seed)),
-            weights=', pseudo_weight=1.0, fg_pseudo_weight=1.0'
-            if row.endswith('_w1') else ''))
+        lines.append(TEACHER.format(
+            teacher=osp.join(REPO, teacher.format(seed=seed))))
+        if not row.endswith('_w1'):
+            lines.append('model = dict(semi_train_cfg=dict(pseudo_weight=0.1,'
+                         ' fg_pseudo_weight=0.1))')
     elif row == 'oracle_negatives':
         lines.append('train_dataloader = dict(dataset=dict(ann_file='
                      f'{oracle_ann_file()!r}))')

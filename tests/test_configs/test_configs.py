@@ -50,9 +50,17 @@ def test_demo_configs_read_the_shipped_demo_set(config):
 def test_semi_configs_train_both_views_and_evaluate_the_teacher(config):
     cfg = Config.fromfile(osp.join(REPO, config))
     assert cfg.model.type == 'LLDSemiDetector'
-    assert cfg.model.semi_test_cfg.predict_on == 'teacher'
     assert cfg.val_cfg.type == 'TeacherStudentValLoop'
-    assert 'LLDMeanTeacherHook' in [h.type for h in cfg.custom_hooks]
+    ema = [h for h in cfg.custom_hooks if h.type == 'LLDMeanTeacherHook']
+    assert len(ema) == 1
+    if ema[0].get('teacher_checkpoint'):  # a loaded, frozen teacher: the
+        # student is the model the run makes
+        assert ema[0].freeze_after_burn_in
+        assert cfg.model.semi_train_cfg.burn_in == 0
+        assert cfg.model.semi_test_cfg.predict_on == 'student'
+        assert cfg.default_hooks.checkpoint.save_best.startswith('student/')
+    else:
+        assert cfg.model.semi_test_cfg.predict_on == 'teacher'
     branch = cfg.train_dataloader.dataset.pipeline[-1]
     assert branch.type == 'MultiBranch'
     student = [t['type'] for t in branch.student]
@@ -73,6 +81,19 @@ def test_demo_faster_rcnn_configs_keep_their_hooks_and_run_channels_last(
     assert hooks.checkpoint.interval == 6
     assert hooks.checkpoint.max_keep_ckpts == 2
     assert hooks.logger.interval == 12
+
+
+def test_round2_config_loads_what_the_first_round_writes():
+    """The round-2 demo config's teacher is the last checkpoint that
+    `tools/train.py` writes for the first-round config (default work dir)."""
+    first = 'faster_rcnn_sparse_semi_fg_soft_cas'
+    round1 = Config.fromfile(osp.join(REPO, 'configs', 'demo', first + '.py'))
+    round2 = Config.fromfile(
+        osp.join(REPO, 'configs', 'demo', first + '_round2.py'))
+    assert round2.custom_hooks[0].teacher_checkpoint == (
+        f'work_dirs/{first}/epoch_{round1.train_cfg.max_epochs}.pth')
+    assert round2.model.semi_train_cfg.pseudo_weight == 1.0
+    assert round2.model.detector == round1.model.detector
 
 
 def test_class_aware_demo_config_draws_fields_with_labelled_cells():

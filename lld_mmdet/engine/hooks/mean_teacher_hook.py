@@ -65,11 +65,7 @@ class LLDMeanTeacherHook(MeanTeacherHook):
                  teacher_checkpoint: Optional[str] = None) -> None:
         super().__init__(momentum, interval, skip_buffer)
         self.freeze_after_burn_in = freeze_after_burn_in
-        if teacher_checkpoint is not None and not osp.isfile(
-                teacher_checkpoint):
-            raise FileNotFoundError(
-                f'LLDMeanTeacherHook: teacher_checkpoint '
-                f'{teacher_checkpoint!r} is not a file')
+        # checked when training starts: tools/test.py builds the hook too
         self.teacher_checkpoint = teacher_checkpoint
 
     def before_train(self, runner) -> None:
@@ -85,8 +81,13 @@ class LLDMeanTeacherHook(MeanTeacherHook):
                 f'{self.teacher_checkpoint!r} with semi_train_cfg.burn_in='
                 f"{model.semi_train_cfg['burn_in']}: the burn-in copies the "
                 'student over the loaded teacher; set burn_in=0')
-        if runner.iter == 0:
-            load_teacher_weights(model.teacher, self.teacher_checkpoint)
+        if runner.iter > 0:  # resumed: the checkpoint held the teacher
+            return
+        if not osp.isfile(self.teacher_checkpoint):
+            raise FileNotFoundError(
+                f'LLDMeanTeacherHook: teacher_checkpoint '
+                f'{self.teacher_checkpoint!r} is not a file')
+        load_teacher_weights(model.teacher, self.teacher_checkpoint)
 
     def after_train_iter(self,
                          runner,

@@ -906,10 +906,11 @@ def test_teacher_checkpoint_is_not_reloaded_on_resume(tmp_path):
 
 def test_teacher_checkpoint_errors_name_the_file(tmp_path):
     from lld_mmdet.engine.hooks import LLDMeanTeacherHook
-    missing = str(tmp_path / 'nowhere.pth')
-    with pytest.raises(FileNotFoundError, match='nowhere.pth'):
-        LLDMeanTeacherHook(teacher_checkpoint=missing)
     model = semi_model()
+    hook = LLDMeanTeacherHook(teacher_checkpoint=str(tmp_path / 'no.pth'))
+    hook.before_train(_Runner(model, iteration=3))  # resumed: not needed
+    with pytest.raises(FileNotFoundError, match='no.pth'):
+        hook.before_train(_Runner(model))
     path = tmp_path / 'full.pth'
     _other_detector_checkpoint(model, path)
     with pytest.raises(ValueError, match='full.pth.*burn_in=2'):
