@@ -9,6 +9,9 @@
 # is the model this run produces, so it is the one evaluated and kept.
 # Another first-round checkpoint:
 #   --cfg-options custom_hooks.0.teacher_checkpoint=PATH
+# A third round takes this run's student as its teacher:
+#   custom_hooks.0.teacher_checkpoint=<this run>/epoch_24.pth
+#   custom_hooks.0.teacher_checkpoint_branch=student
 # Measured in benchmarks/results/semi_diagnostics_teacher_checkpoint.md.
 _base_ = './faster_rcnn_sparse_semi_fg_soft_cas.py'
 model = dict(

@@ -43,8 +43,11 @@ class LLDMeanTeacherHook(MeanTeacherHook):
     which keeps its own initialisation (or ``load_from``). The file is a
     plain detector checkpoint of the same architecture (e.g. a model
     trained on full labels or on another microscope's fields) or an
-    :class:`LLDSemiDetector` one (its ``teacher.`` weights are used); every
-    key must match. Use it with ``freeze_after_burn_in=True`` (the teacher
+    :class:`LLDSemiDetector` one, whose ``teacher_checkpoint_branch``
+    weights are used: ``'teacher'`` for a run with an EMA teacher (the model
+    it evaluates), ``'student'`` for a run that itself had a loaded, frozen
+    teacher (a third round of self-training from a second); every key must
+    match. Use it with ``freeze_after_burn_in=True`` (the teacher
     stays that model; otherwise the EMA moves it towards the student) and
     ``burn_in=0`` (a burn-in would copy the student over it: refused).
 
@@ -55,6 +58,8 @@ class LLDMeanTeacherHook(MeanTeacherHook):
         freeze_after_burn_in (bool): See above. Defaults to False.
         teacher_checkpoint (str, optional): See above. Defaults to None
             (mmdet's start: the teacher is a copy of the student).
+        teacher_checkpoint_branch (str): ``'teacher'`` or ``'student'``,
+            see above. Defaults to ``'teacher'``.
     """
 
     def __init__(self,
@@ -62,8 +67,14 @@ class LLDMeanTeacherHook(MeanTeacherHook):
                  interval: int = 1,
                  skip_buffer: bool = False,
                  freeze_after_burn_in: bool = False,
-                 teacher_checkpoint: Optional[str] = None) -> None:
+                 teacher_checkpoint: Optional[str] = None,
+                 teacher_checkpoint_branch: str = 'teacher') -> None:
         super().__init__(momentum, interval, skip_buffer)
+        if teacher_checkpoint_branch not in ('teacher', 'student'):
+            raise ValueError(
+                'LLDMeanTeacherHook: teacher_checkpoint_branch must be '
+                f"'teacher' or 'student', not {teacher_checkpoint_branch!r}")
+        self.teacher_checkpoint_branch = teacher_checkpoint_branch
         self.freeze_after_burn_in = freeze_after_burn_in
         # checked when training starts: tools/test.py builds the hook too
         self.teacher_checkpoint = teacher_checkpoint
@@ -87,7 +98,8 @@ class LLDMeanTeacherHook(MeanTeacherHook):
             raise FileNotFoundError(
                 f'LLDMeanTeacherHook: teacher_checkpoint '
                 f'{self.teacher_checkpoint!r} is not a file')
-        load_teacher_weights(model.teacher, self.teacher_checkpoint)
+        load_teacher_weights(model.teacher, self.teacher_checkpoint,
+                             self.teacher_checkpoint_branch)
 
     def after_train_iter(self,
                          runner,
@@ -104,9 +116,10 @@ class LLDMeanTeacherHook(MeanTeacherHook):
         super().after_train_iter(runner, batch_idx, data_batch, outputs)
 
 
-def load_teacher_weights(teacher, filename: str) -> None:
+def load_teacher_weights(teacher, filename: str,
+                         branch: str = 'teacher') -> None:
     """Load ``filename`` (a plain detector checkpoint, or a teacher-student
-    one: its ``teacher.`` keys) into ``teacher``; every key must match.
+    one: its ``<branch>.`` keys) into ``teacher``; every key must match.
 
     Raises:
         ValueError: naming the file and the missing / unexpected keys.
@@ -115,9 +128,10 @@ def load_teacher_weights(teacher, filename: str) -> None:
     state = checkpoint.get('state_dict', checkpoint)
     state = {k[len('module.'):] if k.startswith('module.') else k: v
              for k, v in state.items()}
-    if any(k.startswith('teacher.') for k in state):
-        state = {k[len('teacher.'):]: v for k, v in state.items()
-                 if k.startswith('teacher.')}
+    prefix = branch + '.'
+    if any(k.startswith(('teacher.', 'student.')) for k in state):
+        state = {k[len(prefix):]: v for k, v in state.items()
+                 if k.startswith(prefix)}
     own = teacher.state_dict()
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))

@@ -863,24 +863,26 @@ def test_frozen_teacher_copies_during_burn_in_then_stays():
 
 def _other_detector_checkpoint(model, path, semi=False):
     """A checkpoint of a model of the same architecture with other weights
-    (a plain detector one, or teacher-student keys); returns its state."""
+    (a plain detector one, or teacher-student keys whose ``semi`` branch
+    holds them, the other branch zeros); returns those weights."""
     other = {k: v + 1.0 if v.dtype.is_floating_point else v.clone()
              for k, v in model.student.state_dict().items()}
-    keys = {f'{branch}.{k}': (v if branch == 'teacher' else v * 0)
+    keys = {f'{branch}.{k}': (v if branch == semi else v * 0)
             for branch in ('teacher', 'student')
             for k, v in other.items()} if semi else other
     torch.save(dict(meta={}, state_dict=keys), str(path))
     return other
 
 
-@pytest.mark.parametrize('semi', [False, True])
+@pytest.mark.parametrize('semi', [False, 'teacher', 'student'])
 def test_teacher_checkpoint_loads_the_teacher_only_then_stays(tmp_path, semi):
     from lld_mmdet.engine.hooks import LLDMeanTeacherHook
     model = semi_model()
     student = copy.deepcopy(model.student.state_dict())
     other = _other_detector_checkpoint(model, tmp_path / 'full.pth', semi)
     hook = LLDMeanTeacherHook(momentum=0.5, freeze_after_burn_in=True,
-                              teacher_checkpoint=str(tmp_path / 'full.pth'))
+                              teacher_checkpoint=str(tmp_path / 'full.pth'),
+                              teacher_checkpoint_branch=semi or 'teacher')
     hook.before_train(_Runner(model))
     hook.after_train_iter(_Runner(model, iteration=1), 0)
     for key, value in model.teacher.state_dict().items():
@@ -906,6 +908,8 @@ def test_teacher_checkpoint_is_not_reloaded_on_resume(tmp_path):
 
 def test_teacher_checkpoint_errors_name_the_file(tmp_path):
     from lld_mmdet.engine.hooks import LLDMeanTeacherHook
+    with pytest.raises(ValueError, match="'ema'"):
+        LLDMeanTeacherHook(teacher_checkpoint_branch='ema')
     model = semi_model()
     hook = LLDMeanTeacherHook(teacher_checkpoint=str(tmp_path / 'no.pth'))
     hook.before_train(_Runner(model, iteration=3))  # resumed: not needed
