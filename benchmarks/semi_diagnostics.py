@@ -207,7 +207,9 @@ def last_pseudo_stats(work_dir, n=3):
 
     if not any('pseudo_per_img' in r for r in records):
         return None
-    cell = f"{last('pseudo_per_img'):.2f}, {last('pseudo_precision'):.2f}"
+    precision = last('pseudo_precision')  # nan: no class pseudo labels
+    cell = f"{last('pseudo_per_img'):.2f}, " + (
+        '-' if precision != precision else f'{precision:.2f}')
     if any('fg_pseudo_per_img' in r for r in records):
         cell += (f" (of which foreground {last('fg_pseudo_per_img'):.2f}, "
                  f"box precision {last('fg_pseudo_precision'):.2f})")
