@@ -156,7 +156,7 @@ def row_config(row, seed):
         return ('configs/demo/faster_rcnn_sparse.py',
                 f'work_dirs/demo_faster_rcnn_sparse_seed{seed}')
     work_dir = f'{OUT}/{row}_seed{seed}'
-    teacher = TEACHERS.get(row[:-len('_w1')] if row.endswith('_w1') else row)
+    teacher = TEACHERS.get(row.removesuffix('_w1'))
     base = 'faster_rcnn_sparse_semi_fg_soft_cas_round2' if teacher else \
         'faster_rcnn_sparse_semi' if 'semi' in row else 'faster_rcnn_sparse'
     lines = [f"_base_ = {osp.join(REPO, 'configs', 'demo', base + '.py')!r}",
@@ -235,6 +235,14 @@ def main():
             done = osp.isfile(osp.join(REPO, work_dir, 'test_metrics.json'))
             if not done and (args.no_train or row not in train_rows):
                 continue
+            teacher = TEACHERS.get(row.removesuffix('_w1'))
+            if not done and teacher and not osp.isfile(
+                    osp.join(REPO, teacher.format(seed=seed))):
+                raise SystemExit(
+                    f'--rows {row} --seeds {seed}: its teacher '
+                    f'{teacher.format(seed=seed)} is missing; train it '
+                    'first with benchmarks/sparse_ignore.py --seeds '
+                    f'{seed} (that row)')
             metrics, _ = train_and_test(config, work_dir,
                                         train_options=[
                                             f'randomness.seed={seed}'])
