@@ -6,7 +6,7 @@ hidden full labels there (same class, IoU >= 0.5, one-to-one by score),
 and, to tell box errors from class errors, with any class.
 
     python benchmarks/pseudo_label_thresholds.py CONFIG CHECKPOINT [--name N]
-        [--score {class,fg}]
+        [--score {class,fg}] [--branch {teacher,student}]
         [--cfg-options model.semi_train_cfg.teacher_rpn_cfg.max_per_img=50]
 
 ``--score fg`` thresholds the teacher's foreground score (1 - background
@@ -14,8 +14,10 @@ probability, the rule of ``semi_train_cfg.fg_score_thr``) instead of its
 class score; needs a teacher with AttrRoIHead.
 
 CONFIG is a semi config (its semi_train_cfg gives the candidate rules);
-CHECKPOINT any detector or semi checkpoint of the same detector (a plain
-detector checkpoint initialises the teacher). Writes
+CHECKPOINT any detector or semi checkpoint of the same detector, loaded
+into the teacher as ``LLDMeanTeacherHook(teacher_checkpoint=...)`` does: a
+plain detector checkpoint, or a semi one's ``--branch`` (default teacher;
+``student`` scores the student of a run whose teacher was frozen). Writes
 benchmarks/results/pseudo_labels_<name>.md and .png: precision, recall and
 pseudo labels per image against the score threshold.
 """
@@ -40,6 +42,10 @@ def main():
     parser.add_argument('--score', choices=('class', 'fg'), default='class',
                         help='threshold the class score (default) or the '
                         'foreground score')
+    parser.add_argument('--branch', choices=('teacher', 'student'),
+                        default='teacher',
+                        help='branch of a teacher-student CHECKPOINT to '
+                        'score (ignored for a plain detector checkpoint)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of CONFIG, as tools/train.py')
     args = parser.parse_args()
@@ -48,10 +54,10 @@ def main():
     from mmdet.utils import register_all_modules
     from mmengine.config import Config
     from mmengine.dataset import pseudo_collate
-    from mmengine.runner import load_checkpoint
 
     import lld_mmdet  # noqa: F401
     from lld_mmdet.engine.hooks import PseudoLabelStatsHook
+    from lld_mmdet.engine.hooks.mean_teacher_hook import load_teacher_weights
     from lld_mmdet.evaluation.metrics import match_detections
     register_all_modules()
     torch.set_num_threads(2)
@@ -77,8 +83,8 @@ def main():
         semi_cfg.semi_train_cfg.update(score_thr=1.0,
                                        fg_score_thr=min(THRESHOLDS))
     model = MODELS.build(semi_cfg)
-    load_checkpoint(model, osp.join(REPO, args.checkpoint),
-                    map_location='cpu', logger='silent')
+    load_teacher_weights(model.teacher, osp.join(REPO, args.checkpoint),
+                         args.branch)
     model.eval()
     ds_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
     ds_cfg.data_root = osp.join(REPO, ds_cfg.data_root)
@@ -145,6 +151,7 @@ def main():
         f'Command: `python benchmarks/pseudo_label_thresholds.py '
         f'{args.config} {args.checkpoint} --name {args.name}'
         + (' --score fg' if args.score == 'fg' else '')
+        + (' --branch student' if args.branch == 'student' else '')
         + ''.join(f' --cfg-options {k}={v}'
                   for k, v in (args.cfg_options or {}).items()) + '`. '
         f'{images} sparse training images, {hidden_outside} hidden cells '

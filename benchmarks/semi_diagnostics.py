@@ -45,6 +45,9 @@ Rows (test mAP50 / mAP on the fully annotated demo test split):
   pseudo
   labels of the last 3 logged iterations (one per epoch) come from the
   training log (PseudoLabelStatsHook).
+- ``round3_w1``: a third round: the same again with the student of the
+  seed's ``self_teacher_w1`` run as the frozen teacher
+  (``teacher_checkpoint_branch='student'``), pseudo weights 1.0.
 
 Each run is cached in work_dirs/semi_diagnostics/<row>_seed<seed> (rerun =
 resume); ``--rows`` trains only those rows, ``--no-train`` only tabulates
@@ -93,12 +96,20 @@ ROWS = {
     'from scratch), teacher = the frozen teacher of the same row\'s '
     'finished run (sparse labels only), weight 0.1 (student evaluated)',
     'self_teacher_w1': 'the same, pseudo weights 1.0 (student evaluated)',
+    'round3_w1': 'third round: the same, teacher = the frozen student of '
+    'the row above (student evaluated)',
 }
-# the frozen teachers of the oracle_teacher* and self_teacher* rows
+# the frozen teachers of the rows built on the round-2 config: (checkpoint,
+# its branch, how to make it)
 TEACHERS = dict(
-    oracle_teacher='work_dirs/demo_faster_rcnn_attr_seed{seed}/epoch_24.pth',
-    self_teacher='work_dirs/demo_faster_rcnn_sparse_semi_fg_soft_cas_seed'
-    '{seed}/epoch_24.pth')
+    oracle_teacher=('work_dirs/demo_faster_rcnn_attr_seed{seed}/epoch_24.pth',
+                    'teacher', 'benchmarks/sparse_ignore.py --seeds {seed}'),
+    self_teacher=('work_dirs/demo_faster_rcnn_sparse_semi_fg_soft_cas_seed'
+                  '{seed}/epoch_24.pth', 'teacher',
+                  'benchmarks/sparse_ignore.py --seeds {seed}'),
+    round3=(OUT + '/self_teacher_w1_seed{seed}/epoch_24.pth', 'student',
+            'benchmarks/semi_diagnostics.py --seeds {seed} --rows '
+            'self_teacher_w1'))
 # the teacher stays the 24-epoch model: the EMA hook never fires again (the
 # same as LLDMeanTeacherHook(freeze_after_burn_in=True) with burn_in=0; the
 # recorded runs used this form)
@@ -113,7 +124,7 @@ default_hooks = dict(checkpoint=dict(save_best='student/lld/bbox_mAP_50'))
 # with the seed's teacher (and weight 0.1 for the rows without _w1)
 TEACHER = """custom_hooks = [
     dict(type='LLDMeanTeacherHook', teacher_checkpoint={teacher!r},
-         freeze_after_burn_in=True),
+         teacher_checkpoint_branch={branch!r}, freeze_after_burn_in=True),
     dict(type='PseudoLabelStatsHook',
          full_ann_file='data/demo/annotations/train_full.json'),
 ]
@@ -163,7 +174,8 @@ def row_config(row, seed):
              f'randomness = dict(seed={seed})']
     if teacher:
         lines.append(TEACHER.format(
-            teacher=osp.join(REPO, teacher.format(seed=seed))))
+            teacher=osp.join(REPO, teacher[0].format(seed=seed)),
+            branch=teacher[1]))
         if not row.endswith('_w1'):
             lines.append('model = dict(semi_train_cfg=dict(pseudo_weight=0.1,'
                          ' fg_pseudo_weight=0.1))')
@@ -237,12 +249,11 @@ def main():
                 continue
             teacher = TEACHERS.get(row.removesuffix('_w1'))
             if not done and teacher and not osp.isfile(
-                    osp.join(REPO, teacher.format(seed=seed))):
+                    osp.join(REPO, teacher[0].format(seed=seed))):
                 raise SystemExit(
                     f'--rows {row} --seeds {seed}: its teacher '
-                    f'{teacher.format(seed=seed)} is missing; train it '
-                    'first with benchmarks/sparse_ignore.py --seeds '
-                    f'{seed} (that row)')
+                    f'{teacher[0].format(seed=seed)} is missing; train it '
+                    f'first with python {teacher[2].format(seed=seed)}')
             metrics, _ = train_and_test(config, work_dir,
                                         train_options=[
                                             f'randomness.seed={seed}'])

@@ -46,6 +46,7 @@ def test_demo_configs_read_the_shipped_demo_set(config):
 
 
 @pytest.mark.parametrize('config', [c for c in CONFIGS if 'semi' in c or
+                                    'self_train' in c or
                                     c.endswith('dino_sparse.py')])
 def test_semi_configs_train_both_views_and_evaluate_the_teacher(config):
     cfg = Config.fromfile(osp.join(REPO, config))
@@ -94,6 +95,24 @@ def test_round2_config_loads_what_the_first_round_writes():
         f'work_dirs/{first}/epoch_{round1.train_cfg.max_epochs}.pth')
     assert round2.model.semi_train_cfg.pseudo_weight == 1.0
     assert round2.model.detector == round1.model.detector
+
+
+def test_bccd_self_training_loads_the_region_ignore_run():
+    """configs/bccd/faster_rcnn_sparse_self_train.py's teacher is the last
+    checkpoint of the region-ignore config in the work dir that
+    benchmarks/bccd_sparse.py trains it into, same detector."""
+    teacher = Config.fromfile(
+        osp.join(REPO, 'configs', 'bccd', 'faster_rcnn_sparse.py'))
+    student = Config.fromfile(
+        osp.join(REPO, 'configs', 'bccd', 'faster_rcnn_sparse_self_train.py'))
+    assert student.custom_hooks[0].teacher_checkpoint == (
+        'work_dirs/bccd_faster_rcnn_sparse/'
+        f'epoch_{teacher.train_cfg.max_epochs}.pth')
+    assert student.model.semi_train_cfg.pseudo_weight == 1.0
+    detector = student.model.detector
+    assert detector.pop('rpn_head').pop('type') == 'LLDRPNHead'
+    teacher.model.pop('rpn_head').pop('type')
+    assert detector == teacher.model
 
 
 def test_class_aware_demo_config_draws_fields_with_labelled_cells():
