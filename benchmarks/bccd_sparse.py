@@ -34,6 +34,9 @@ ROWS = {
     'similarity)',
     'faster_rcnn_sparse_self_train': 'sparse, region ignore + self-training '
     '(frozen region-ignore teacher, pseudo weight 1.0; student evaluated)',
+    'faster_rcnn_sparse_self_train_round2': 'sparse, region ignore + two '
+    'rounds of self-training (the first round\'s student as the frozen '
+    'teacher)',
 }
 REFERENCE = {'faster_rcnn_full': (0.519, 0.874),
              'faster_rcnn_sparse_naive': (0.411, 0.703)}

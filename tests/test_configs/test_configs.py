@@ -97,22 +97,31 @@ def test_round2_config_loads_what_the_first_round_writes():
     assert round2.model.detector == round1.model.detector
 
 
-def test_bccd_self_training_loads_the_region_ignore_run():
-    """configs/bccd/faster_rcnn_sparse_self_train.py's teacher is the last
-    checkpoint of the region-ignore config in the work dir that
-    benchmarks/bccd_sparse.py trains it into, same detector."""
+@pytest.mark.parametrize('student_config,teacher_config,branch', [
+    ('faster_rcnn_sparse_self_train', 'faster_rcnn_sparse', 'teacher'),
+    ('faster_rcnn_sparse_self_train_round2', 'faster_rcnn_sparse_self_train',
+     'student'),
+])
+def test_bccd_self_training_loads_the_run_before(student_config,
+                                                  teacher_config, branch):
+    """A BCCD self-training config's frozen teacher is the last checkpoint of
+    the config before it, in the work dir that benchmarks/bccd_sparse.py
+    trains it into, read from the right branch, same detector."""
     teacher = Config.fromfile(
-        osp.join(REPO, 'configs', 'bccd', 'faster_rcnn_sparse.py'))
+        osp.join(REPO, 'configs', 'bccd', f'{teacher_config}.py'))
     student = Config.fromfile(
-        osp.join(REPO, 'configs', 'bccd', 'faster_rcnn_sparse_self_train.py'))
-    assert student.custom_hooks[0].teacher_checkpoint == (
-        'work_dirs/bccd_faster_rcnn_sparse/'
+        osp.join(REPO, 'configs', 'bccd', f'{student_config}.py'))
+    hook = student.custom_hooks[0]
+    assert hook.teacher_checkpoint == (
+        f'work_dirs/bccd_{teacher_config}/'
         f'epoch_{teacher.train_cfg.max_epochs}.pth')
+    assert hook.get('teacher_checkpoint_branch', 'teacher') == branch
     assert student.model.semi_train_cfg.pseudo_weight == 1.0
     detector = student.model.detector
+    teacher_detector = teacher.model.get('detector', teacher.model)
     assert detector.pop('rpn_head').pop('type') == 'LLDRPNHead'
-    teacher.model.pop('rpn_head').pop('type')
-    assert detector == teacher.model
+    teacher_detector.pop('rpn_head').pop('type')
+    assert detector == teacher_detector
 
 
 def test_class_aware_demo_config_draws_fields_with_labelled_cells():
