@@ -2,16 +2,18 @@
 sparse with one region of 1/5 of each image, seed 0, and test), train the
 design.md reference Faster R-CNN (full / sparse naive / sparse region ignore
 / region ignore + semi with and without the similarity loss / self-training
-with the finished region-ignore model as a frozen teacher) and evaluate on
-the fully annotated test split.
+with the finished region-ignore model as a frozen teacher / a second round
+with that run's student as the teacher) and evaluate on the fully annotated
+test split.
 
     python benchmarks/bccd_sparse.py [--rows a,b] [--out NAME.md]
 
 ``--rows`` (config names in configs/bccd/, default all) trains only those
-rows; the others are tabulated when finished ("-" otherwise). The
-self-training row needs the region-ignore row's checkpoint (trained first
-when both are asked for). Writes benchmarks/results/bccd_sparse.md (or
-``--out``); each run is cached in work_dirs/bccd_<config>.
+rows; the others are tabulated when finished ("-" otherwise). A
+self-training row needs the checkpoint of the row its teacher comes from
+(trained first when both are asked for). Writes
+benchmarks/results/bccd_sparse.md (or ``--out``); each run is cached in
+work_dirs/bccd_<config>.
 """
 import argparse
 import os
@@ -101,9 +103,10 @@ def main():
                   'recovers about a third in design.md):', '']
         for config in list(ROWS)[2:]:
             if config in res:
+                share = (res[config] - naive) / (full - naive)
                 lines.append(
                     f'- {ROWS[config]}: ({res[config]} - {naive}) / ({full} '
-                    f'- {naive}) = **{(res[config] - naive) / (full - naive):.2f}**')
+                    f'- {naive}) = **{share:.2f}**')
     lines += ['', 'BCCD\'s RBCs are under-labelled even in "full".']
     write_results(args.out, lines)
 
