@@ -39,6 +39,8 @@ ROWS = {
     'faster_rcnn_sparse_self_train_round2': 'sparse, region ignore + two '
     'rounds of self-training (the first round\'s student as the frozen '
     'teacher)',
+    'faster_rcnn_sparse_self_train_fg': 'sparse, region ignore + '
+    'self-training + foreground pseudo labels (soft class targets)',
 }
 REFERENCE = {'faster_rcnn_full': (0.519, 0.874),
              'faster_rcnn_sparse_naive': (0.411, 0.703)}
