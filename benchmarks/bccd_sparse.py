@@ -3,8 +3,8 @@ sparse with one region of 1/5 of each image, seed 0, and test), train the
 design.md reference Faster R-CNN (full / sparse naive / sparse region ignore
 / region ignore + semi with and without the similarity loss / self-training
 with the finished region-ignore model as a frozen teacher / a second round
-with that run's student as the teacher) and evaluate on the fully annotated
-test split.
+with that run's student as the teacher / self-training with foreground
+pseudo labels as well) and evaluate on the fully annotated test split.
 
     python benchmarks/bccd_sparse.py [--rows a,b] [--out NAME.md]
 
