@@ -4,7 +4,8 @@ design.md reference Faster R-CNN (full / sparse naive / sparse region ignore
 / region ignore + semi with and without the similarity loss / self-training
 with the finished region-ignore model as a frozen teacher / a second round
 with that run's student as the teacher / self-training with foreground
-pseudo labels as well) and evaluate on the fully annotated test split.
+pseudo labels, with pseudo background, or from the paper's score threshold
+0.95) and evaluate on the fully annotated test split.
 
     python benchmarks/bccd_sparse.py [--rows a,b] [--out NAME.md]
 
@@ -41,6 +42,11 @@ ROWS = {
     'teacher)',
     'faster_rcnn_sparse_self_train_fg': 'sparse, region ignore + '
     'self-training + foreground pseudo labels (soft class targets)',
+    'faster_rcnn_sparse_self_train_bg': 'sparse, region ignore + '
+    'self-training + pseudo background (negatives where the teacher sees '
+    'nothing)',
+    'faster_rcnn_sparse_self_train_t095': 'sparse, region ignore + '
+    'self-training, pseudo labels from score 0.95 (the paper\'s threshold)',
 }
 REFERENCE = {'faster_rcnn_full': (0.519, 0.874),
              'faster_rcnn_sparse_naive': (0.411, 0.703)}

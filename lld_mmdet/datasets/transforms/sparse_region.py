@@ -6,6 +6,11 @@ from mmdet.registry import TRANSFORMS
 from .region import current_region
 
 
+def _far(img_shape) -> float:
+    """How far beyond the image the complement strips reach (pixels)."""
+    return max(1e4, 4.0 * max(img_shape[:2]))
+
+
 def region_complement(region: np.ndarray, img_shape) -> np.ndarray:
     """Everything outside ``region`` as disjoint boxes.
 
@@ -24,7 +29,7 @@ def region_complement(region: np.ndarray, img_shape) -> np.ndarray:
         and right of the region (empty ones left out), or one box covering
         everything when the region is empty.
     """
-    far = max(1e4, 4.0 * max(img_shape[:2]))
+    far = _far(img_shape)
     x1, y1, x2, y2 = (float(v) for v in region)
     if x2 <= x1 or y2 <= y1:
         return np.array([[-far, -far, far, far]], dtype=np.float32)
@@ -33,6 +38,19 @@ def region_complement(region: np.ndarray, img_shape) -> np.ndarray:
                       dtype=np.float32)
     keep = (strips[:, 2] > strips[:, 0]) & (strips[:, 3] > strips[:, 1])
     return strips[keep]
+
+
+def is_region_strip(boxes, img_shape):
+    """(n,) bool: which ignore boxes are strips of :func:`region_complement`
+    (they reach ``_far`` beyond the image; anything reaching half as far
+    is one, as no image side exceeds a quarter of it).
+
+    Args:
+        boxes (Tensor | np.ndarray): (n, 4) x1y1x2y2, current pixels.
+        img_shape (tuple): (h, w) of the current image.
+    """
+    half = _far(img_shape) / 2
+    return ((boxes[:, :2] <= -half) | (boxes[:, 2:] >= half)).any(1)
 
 
 @TRANSFORMS.register_module()

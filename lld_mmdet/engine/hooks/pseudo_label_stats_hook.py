@@ -38,6 +38,11 @@ class PseudoLabelStatsHook(Hook):
       ``fg_pseudo_precision`` (foreground pseudo labels matching a hidden
       cell of any class) and ``box_recall`` (hidden cells outside the
       region matched by any pseudo label, class ignored).
+    - with pseudo background (``semi_train_cfg.bg_score_thr``):
+      ``bg_ignored_per_img``, the teacher boxes that stay ignored outside
+      the region, and with ``full_ann_file`` ``bg_negative_share``, the
+      fraction of hidden cells outside the region that none of them
+      matches (any class): cells the student may learn as background.
 
     Args:
         full_ann_file (str, optional): COCO file with the full labels.
@@ -122,7 +127,12 @@ class PseudoLabelStatsHook(Hook):
                 float(np.concatenate([e['scores'] for e in log]).mean()))
         if self._hidden is None:
             return
-        tp = tp_fg = tp_box = hidden_outside = 0
+        with_bg = any('bg_bboxes' in entry for entry in log)
+        if with_bg:
+            hub.update_scalar(
+                'train/bg_ignored_per_img',
+                sum(len(e.get('bg_bboxes', ())) for e in log) / len(log))
+        tp = tp_fg = tp_box = tp_bg = hidden_outside = 0
         for entry, flags in zip(log, fg_only):
             hidden = self._hidden.get(osp.basename(entry['img_path'] or ''))
             if hidden is None or entry['region'] is None:
@@ -140,6 +150,9 @@ class PseudoLabelStatsHook(Hook):
                     entry['bboxes'][flags], entry['scores'][flags], boxes))
                 tp_box += len(self.match_any_class(
                     entry['bboxes'], entry['scores'], boxes))
+            if 'bg_bboxes' in entry:
+                tp_bg += len(self.match_any_class(
+                    entry['bg_bboxes'], entry['bg_scores'], boxes))
         if num - num_fg:
             hub.update_scalar('train/pseudo_precision', tp / (num - num_fg))
         if num_fg:
@@ -149,6 +162,9 @@ class PseudoLabelStatsHook(Hook):
             if with_fg:
                 hub.update_scalar('train/box_recall',
                                   tp_box / hidden_outside)
+            if with_bg:
+                hub.update_scalar('train/bg_negative_share',
+                                  1 - tp_bg / hidden_outside)
 
     def match_any_class(self, bboxes: np.ndarray, scores: np.ndarray,
                         hidden_boxes: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from mmengine.structures import InstanceData
 from torch import Tensor
 
 from ...datasets.transforms.region import project_region
+from ...datasets.transforms.sparse_region import is_region_strip
 from ..task_modules.assigners import region_covered_fraction
 
 #: Pseudo-label and similarity constants per preset (``semi_train_cfg``
@@ -97,7 +98,7 @@ _SWITCHES = dict(preset='faster_rcnn', burn_in=0, by_epoch=True,
                  fg_soft_classes=False, fg_soft_temperature=1.0,
                  fg_soft_align=False, fg_soft_align_momentum=0.01,
                  fg_soft_group_key=None, fg_soft_groups=None,
-                 fg_soft_group_shrink=0.5)
+                 fg_soft_group_shrink=0.5, bg_score_thr=None)
 
 
 def resolve_semi_train_cfg(cfg: Optional[dict]) -> dict:
@@ -191,8 +192,17 @@ class LLDSemiDetector(SemiBaseDetector):
        have. Needs a two-stage
        teacher with :class:`AttrRoIHead`. A foreground pseudo label scoring
        in the similarity band is also a similarity query.
-    4. The student runs ONE forward/loss pass on the merged targets.
-    5. With ``with_similarity`` (until ``similarity['end']``), the detections
+    4. With ``bg_score_thr`` (None = off; pseudo background, two-stage
+       detectors), what is outside the region is no longer ignored as a
+       whole: the student's ignore boxes (``ignored_instances``) become the
+       candidates scoring >= ``bg_score_thr`` (pseudo labels included), so
+       the RPN's and RoI head's :class:`RegionAwareMaxIoUAssigner` ignore
+       priors only where the teacher sees something, and priors where it
+       sees nothing at that score become negatives, as with full labels.
+       The teacher's test ``score_thr`` (mmdet: 0.05) is its floor. Crowd
+       boxes stay ignored.
+    5. The student runs ONE forward/loss pass on the merged targets.
+    6. With ``with_similarity`` (until ``similarity['end']``), the detections
        scoring in ``similarity['score_range']`` (lo, hi] outside the region
        are pooled (``roi_size`` RoIAlign, averaged) from the student's neck
        map of stride ``feat_stride`` - captured during the same forward pass
@@ -212,7 +222,8 @@ class LLDSemiDetector(SemiBaseDetector):
     ``pseudo_attributes`` are switches, ``fg_score_thr``,
     ``fg_pseudo_weight``, ``fg_soft_classes``, ``fg_soft_temperature``,
     ``fg_soft_align``, ``fg_soft_align_momentum``, ``fg_soft_group_key``,
-    ``fg_soft_groups`` and ``fg_soft_group_shrink`` as above.
+    ``fg_soft_groups``, ``fg_soft_group_shrink`` and ``bg_score_thr`` as
+    above.
     ``semi_test_cfg``: ``predict_on`` (``'teacher'`` default, or
     ``'student'``).
 
@@ -259,6 +270,7 @@ class LLDSemiDetector(SemiBaseDetector):
         self._check_fg_score_thr()
         self._check_fg_soft_classes()
         self._check_score_thr()
+        self._check_bg_score_thr()
         if self.semi_train_cfg['fg_soft_align']:
             # distribution alignment's running statistics (checkpointed,
             # so a resumed run aligns as the interrupted one did)
@@ -403,6 +415,22 @@ class LLDSemiDetector(SemiBaseDetector):
                              f'in [0, 1] or None (no class pseudo labels), '
                              f'got {thr!r}')
 
+    def _check_bg_score_thr(self) -> None:
+        thr = self.semi_train_cfg['bg_score_thr']
+        if thr is None:
+            return
+        if isinstance(thr, bool) or not isinstance(
+                thr, (int, float)) or not 0 < thr <= 1:
+            raise ValueError(f'semi_train_cfg.bg_score_thr must be a number '
+                             f'in (0, 1] or None, got {thr!r}')
+        if getattr(self.student, 'roi_head', None) is None:
+            raise ValueError(
+                f'semi_train_cfg.bg_score_thr={thr} (pseudo background) '
+                'rewrites the ignore boxes that the assigners of a '
+                f'two-stage detector read; {type(self.student).__name__} '
+                'has no RoI head (DINO ignores by its valid_region): set '
+                'bg_score_thr=None')
+
     @contextlib.contextmanager
     def _teacher_predict_cfg(self):
         """Inside the block the teacher's RPN test config is updated by
@@ -460,8 +488,9 @@ class LLDSemiDetector(SemiBaseDetector):
         samples = multi_batch_data_samples['student']
         cfg = self.semi_train_cfg
         use_sim = self.similarity_active()
-        if in_burn_in(cfg, *self._progress()) or not (cfg['with_pseudo']
-                                                       or use_sim):
+        background = cfg['bg_score_thr'] is not None
+        if in_burn_in(cfg, *self._progress()) or not (
+                cfg['with_pseudo'] or use_sim or background):
             self.pseudo_log = None
             return self.student.loss(inputs, samples)
 
@@ -487,7 +516,11 @@ class LLDSemiDetector(SemiBaseDetector):
             for sample, pl in zip(samples, pseudo):
                 sample.gt_instances = self.merge_pseudo_instances(
                     sample.gt_instances, pl)
-        self.pseudo_log = self._log_pseudo(samples, pseudo, uncertain)
+        seen = [
+            self.pseudo_background(sample, cand)
+            for sample, cand in zip(samples, candidates)
+        ] if background else None
+        self.pseudo_log = self._log_pseudo(samples, pseudo, uncertain, seen)
 
         if not use_sim:
             return self.student.loss(inputs, samples)
@@ -527,6 +560,8 @@ class LLDSemiDetector(SemiBaseDetector):
         lowest = cfg['similarity']['score_range'][0]
         if cfg['score_thr'] is not None:
             lowest = min(cfg['score_thr'], lowest)
+        if cfg['bg_score_thr'] is not None:
+            lowest = min(cfg['bg_score_thr'], lowest)
         out = []
         for res, t_sample, s_sample in zip(results, teacher_samples,
                                            student_samples):
@@ -734,6 +769,43 @@ class LLDSemiDetector(SemiBaseDetector):
         ratio[seen] = (1 - shrink) * f_group[seen] / f_all[seen] + shrink
         return ratio
 
+    def pseudo_background(self, sample: DetDataSample,
+                          cand: InstanceData) -> Optional[InstanceData]:
+        """Pseudo background for one student sample (in place): replace the
+        strips of the region's complement in ``sample.ignored_instances``
+        by the candidates scoring >= ``bg_score_thr`` (student-view boxes,
+        label 0, attributes -1), keeping any other ignore box (crowd).
+        Outside the region a prior is then ignored only where those boxes
+        cover more than the assigner's ``region_iof_thr`` of it; elsewhere
+        it may become a negative. A fully annotated sample (no region) is
+        left alone.
+
+        Returns:
+            InstanceData | None: The candidates that became ignore boxes
+            (None for a sample left alone).
+        """
+        if sample.metainfo.get('annotated_region') is None or \
+                'ignored_instances' not in sample:
+            return None
+        ignored = sample.ignored_instances
+        unknown = set(ignored.keys()) - {'bboxes', 'labels', 'attributes'}
+        if unknown:
+            raise KeyError(f'ignored_instances fields {sorted(unknown)} '
+                           'cannot be filled for pseudo background boxes')
+        boxes = get_box_tensor(ignored.bboxes)
+        others = ignored[~is_region_strip(boxes, sample.img_shape)]
+        seen = cand[cand.scores >= self.semi_train_cfg['bg_score_thr']]
+        n = len(seen)
+        boxes = seen.bboxes
+        if isinstance(ignored.bboxes, BaseBoxes):
+            boxes = type(ignored.bboxes)(boxes)
+        new = InstanceData(bboxes=boxes, labels=ignored.labels.new_zeros(n))
+        if 'attributes' in ignored:
+            new.attributes = ignored.attributes.new_full(
+                (n, ignored.attributes.shape[1]), -1)
+        sample.ignored_instances = InstanceData.cat([others, new])
+        return seen
+
     def _off_gt(self, boxes: Tensor, gt_boxes: Tensor) -> Tensor:
         """(n,) bool: the boxes that do not overlap any GT box by the
         configured rule."""
@@ -879,16 +951,29 @@ class LLDSemiDetector(SemiBaseDetector):
             q_feats, torch.cat([u.labels for u in uncertain]), k_feats,
             torch.cat(gt_labels), pair)
 
-    def _log_pseudo(self, samples: SampleList, pseudo: List[InstanceData],
-                    uncertain: List[InstanceData]) -> List[dict]:
-        """Pseudo labels of the step in original-image pixels (numpy)."""
+    def _log_pseudo(
+            self,
+            samples: SampleList,
+            pseudo: List[InstanceData],
+            uncertain: List[InstanceData],
+            background: Optional[List[Optional[InstanceData]]] = None
+    ) -> List[dict]:
+        """Pseudo labels of the step in original-image pixels (numpy);
+        with ``background`` (from :meth:`pseudo_background`) also the
+        pseudo background's ignore boxes (``bg_bboxes``, ``bg_scores``)."""
         log = []
-        for sample, pl, unc in zip(samples, pseudo, uncertain):
+        background = background or [None] * len(samples)
+        for sample, pl, unc, bg in zip(samples, pseudo, uncertain,
+                                       background):
             to_orig = np.linalg.inv(
                 np.asarray(sample.homography_matrix, dtype=np.float64))
-            boxes = bbox_project(pl.bboxes.detach().cpu().double(),
-                                 torch.from_numpy(to_orig),
-                                 sample.ori_shape).numpy()
+
+            def original(view_boxes):
+                return bbox_project(view_boxes.detach().cpu().double(),
+                                    torch.from_numpy(to_orig),
+                                    sample.ori_shape).numpy()
+
+            boxes = original(pl.bboxes)
             region = sample.metainfo.get('annotated_region')
             if region is not None:
                 region = project_region(region, to_orig, sample.ori_shape)
@@ -904,4 +989,7 @@ class LLDSemiDetector(SemiBaseDetector):
                     region=region))
             if 'fg_only' in pl:
                 log[-1]['fg_only'] = pl.fg_only.cpu().numpy()
+            if bg is not None:
+                log[-1]['bg_bboxes'] = original(bg.bboxes)
+                log[-1]['bg_scores'] = bg.scores.detach().cpu().numpy()
         return log

@@ -84,6 +84,26 @@ def test_foreground_pseudo_labels_are_scored_without_their_class(tmp_path):
     assert scalars['train/box_recall'].current() == 1
 
 
+def test_pseudo_background_counts_the_hidden_cells_left_as_negatives(
+        tmp_path):
+    hook = PseudoLabelStatsHook(full_ann_file=_hidden(tmp_path))
+    hook._hidden = hook.load_full_annotations(hook.full_ann_file, ['A', 'B'])
+    log = [dict(img_path='f.png', region=np.array([0., 0, 50, 50]),
+                bboxes=np.array([[61., 61, 71, 71]]), labels=np.array([0]),
+                scores=np.array([0.9]), num_uncertain=0,
+                # ignored: the pseudo label, an unsure box on cell 3, and
+                # an unsure box where there is nothing; cell 4 is missed
+                bg_bboxes=np.array([[61., 61, 71, 71], [81, 10, 91, 20],
+                                    [30, 60, 40, 70]]),
+                bg_scores=np.array([0.9, 0.2, 0.1]))]
+    runner = _Runner(log)
+    hook.after_train_iter(runner, 0)
+    scalars = runner.message_hub.log_scalars
+    assert scalars['train/bg_ignored_per_img'].current() == 3
+    assert scalars['train/bg_negative_share'].current() == pytest.approx(
+        1 / 3)
+
+
 def test_without_pseudo_labels_nothing_undefined_is_logged(tmp_path):
     hook = PseudoLabelStatsHook()
     runner = _Runner([dict(img_path='f.png', region=None,
@@ -94,6 +114,7 @@ def test_without_pseudo_labels_nothing_undefined_is_logged(tmp_path):
     assert scalars['train/pseudo_per_img'].current() == 0
     assert 'train/pseudo_score' not in scalars
     assert 'train/pseudo_precision' not in scalars
+    assert 'train/bg_ignored_per_img' not in scalars
     runner.model.pseudo_log = None  # burn-in: nothing at all
     hook.after_train_iter(runner, 1)
 

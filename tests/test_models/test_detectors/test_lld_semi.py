@@ -127,6 +127,7 @@ def test_pseudo_labels_only_outside_the_region_and_off_the_gt(tmp_path):
     np.testing.assert_allclose(entry['bboxes'], [[44, 10, 54, 20]])
     np.testing.assert_allclose(entry['region'], REGION)
     assert entry['num_uncertain'] == 1  # box 4
+    assert 'bg_bboxes' not in entry  # no pseudo background
 
 
 def test_paper_preset_uses_an_overlap_area_and_the_regions_rule(tmp_path):
@@ -151,6 +152,83 @@ def test_fully_annotated_images_get_no_pseudo_labels(tmp_path):
     _, samples = run_loss(model, batch)
     gt = samples[0].gt_instances
     assert len(gt) == 3 and gt.weights.tolist() == [1.0] * 3
+
+
+@pytest.mark.parametrize('bg_score_thr', [None, 0.5])
+def test_pseudo_background_ignores_only_where_the_teacher_sees_a_cell(
+        tmp_path, bg_score_thr):
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, flip=0.0)
+    model = semi_model(bg_score_thr=bg_score_thr)
+    fake_teacher(model, **CANDIDATES)
+    losses, samples = run_loss(model, batch)
+    assert all(torch.isfinite(v).all() for k, v in losses.items()
+               if 'loss' in k and isinstance(v, torch.Tensor))
+    ignored = samples[0].ignored_instances
+    boxes = get_box_tensor(ignored.bboxes)
+    if bg_score_thr is None:  # the region's complement, as strips
+        assert len(boxes) == 4 and boxes.abs().max() >= 1e4
+    else:
+        # the candidates >= 0.5 outside the region, by score, pseudo label
+        # (box 0) and the one touching the GT (box 3) included; not the
+        # duplicate (NMS), the box in the region, the 1x1 one, box 6 (0.3)
+        torch.testing.assert_close(
+            boxes, torch.tensor([[2., 0, 14, 12], [44, 10, 54, 20],
+                                 [46, 30, 56, 40]]))
+        assert ignored.labels.tolist() == [0, 0, 0]
+        assert (ignored.attributes == -1).all()
+        (entry, ) = model.pseudo_log  # in original pixels (no flip here)
+        np.testing.assert_allclose(entry['bg_bboxes'], boxes.numpy())
+        np.testing.assert_allclose(entry['bg_scores'], [0.98, 0.97, 0.7])
+    # the student's RoI assigner: a proposal where the teacher saw nothing
+    # (box 6) is a negative only with pseudo background; one on an unsure
+    # cell (box 4) stays ignored; one in the region is a negative
+    priors = torch.tensor([[0., 30, 9, 40], [46, 30, 56, 40],
+                           [28, 26, 38, 36]])
+    result = model.student.roi_head.bbox_assigner.assign(
+        InstanceData(priors=priors), samples[0].gt_instances,
+        samples[0].ignored_instances)
+    expected = [-1, -1, 0] if bg_score_thr is None else [0, -1, 0]
+    assert result.gt_inds.tolist() == expected
+
+
+def test_pseudo_background_keeps_crowd_boxes_and_full_images(tmp_path):
+    write_dataset(tmp_path, tiny_coco())
+    model = semi_model(bg_score_thr=0.5)
+    cand = InstanceData(bboxes=torch.tensor([[40., 2, 50, 12],
+                                             [0, 30, 9, 40]]),
+                        scores=torch.tensor([0.9, 0.2]),
+                        labels=torch.tensor([1, 2]))
+    strips = torch.tensor([[-1e4, -1e4, 1e4, 8], [-1e4, 8, 10, 40]])
+    crowd = torch.tensor([[30., 30, 40, 40]])
+    sample = DetDataSample(metainfo=dict(annotated_region=REGION,
+                                         img_shape=(48, 64)))
+    sample.ignored_instances = InstanceData(
+        bboxes=torch.cat([crowd, strips]), labels=torch.tensor([4, 0, 0]))
+    model.pseudo_background(sample, cand)
+    torch.testing.assert_close(sample.ignored_instances.bboxes,
+                               torch.tensor([[30., 30, 40, 40],
+                                             [40, 2, 50, 12]]))
+    assert sample.ignored_instances.labels.tolist() == [4, 0]
+    full = DetDataSample(metainfo=dict(img_shape=(48, 64)))
+    full.ignored_instances = InstanceData(bboxes=crowd,
+                                          labels=torch.tensor([4]))
+    model.pseudo_background(full, cand)
+    torch.testing.assert_close(full.ignored_instances.bboxes, crowd)
+    sample.ignored_instances.scores = torch.ones(2)
+    with pytest.raises(KeyError, match=r"fields \['scores'\]"):
+        model.pseudo_background(sample, cand)
+
+
+def test_bg_score_thr_errors():
+    with pytest.raises(ValueError, match='bg_score_thr=0.1.*no RoI head'):
+        build_tiny_model('tiny_dino_semi',
+                         semi_train_cfg=dict(bg_score_thr=0.1))
+    for bad in (0, 1.5, True, '0.1'):
+        with pytest.raises(ValueError, match=r'bg_score_thr must be .*\(0, '
+                           r'1\]'):
+            build_tiny_model('tiny_faster_rcnn_semi',
+                             semi_train_cfg=dict(bg_score_thr=bad))
 
 
 def test_pseudo_attributes_above_their_threshold(tmp_path):
