@@ -125,13 +125,13 @@ class PseudoLabelStatsHook(Hook):
             hub.update_scalar(
                 'train/pseudo_score',
                 float(np.concatenate([e['scores'] for e in log]).mean()))
-        if self._hidden is None:
-            return
         with_bg = any('bg_bboxes' in entry for entry in log)
         if with_bg:
             hub.update_scalar(
                 'train/bg_ignored_per_img',
                 sum(len(e.get('bg_bboxes', ())) for e in log) / len(log))
+        if self._hidden is None:
+            return
         tp = tp_fg = tp_box = tp_bg = hidden_outside = 0
         for entry, flags in zip(log, fg_only):
             hidden = self._hidden.get(osp.basename(entry['img_path'] or ''))

@@ -104,6 +104,19 @@ def test_pseudo_background_counts_the_hidden_cells_left_as_negatives(
         1 / 3)
 
 
+def test_pseudo_background_count_is_logged_without_hidden_labels():
+    hook = PseudoLabelStatsHook()
+    runner = _Runner([dict(img_path='f.png', region=np.array([0., 0, 50, 50]),
+                           bboxes=np.zeros((0, 4)), labels=np.zeros(0),
+                           scores=np.zeros(0), num_uncertain=0,
+                           bg_bboxes=np.array([[60., 60, 70, 70]]),
+                           bg_scores=np.array([0.3]))])
+    hook.after_train_iter(runner, 0)
+    scalars = runner.message_hub.log_scalars
+    assert scalars['train/bg_ignored_per_img'].current() == 1
+    assert 'train/bg_negative_share' not in scalars
+
+
 def test_without_pseudo_labels_nothing_undefined_is_logged(tmp_path):
     hook = PseudoLabelStatsHook()
     runner = _Runner([dict(img_path='f.png', region=None,
