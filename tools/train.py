@@ -5,12 +5,14 @@
 """
 import argparse
 import os
+import os.path as osp
 
 from mmdet.utils import setup_cache_size_limit_of_dynamo
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from lld_mmdet.utils.cli import add_common_args, load_config
+from lld_mmdet.utils.cli import (add_common_args, claim_work_dir,
+                                 default_work_dir, load_config)
 
 
 def parse_args(argv=None):
@@ -39,6 +41,10 @@ def main(argv=None):
     args = parse_args(argv)
     setup_cache_size_limit_of_dynamo()
     cfg = load_config(args)
+    if osp.normpath(cfg.work_dir) == osp.normpath(
+            default_work_dir(args.config)):
+        # configs of the same file name in other folders share it
+        claim_work_dir(cfg.work_dir, args.config)
 
     if args.amp:
         if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
