@@ -47,6 +47,9 @@ ROWS = {
     'nothing)',
     'faster_rcnn_sparse_self_train_t095': 'sparse, region ignore + '
     'self-training, pseudo labels from score 0.95 (the paper\'s threshold)',
+    'faster_rcnn_sparse_self_train_flip': 'sparse, region ignore + '
+    'self-training, teacher scores averaged over the field and its mirror '
+    'image',
 }
 REFERENCE = {'faster_rcnn_full': (0.519, 0.874),
              'faster_rcnn_sparse_naive': (0.411, 0.703)}

@@ -21,6 +21,7 @@ from torch import Tensor
 from ...datasets.transforms.region import project_region
 from ...datasets.transforms.sparse_region import is_region_strip
 from ..task_modules.assigners import region_covered_fraction
+from ..utils.flip_fusion import flip_images, fuse_flip_results
 
 #: Pseudo-label and similarity constants per preset (``semi_train_cfg``
 #: ``preset``); keys given in ``semi_train_cfg`` override them.
@@ -98,7 +99,8 @@ _SWITCHES = dict(preset='faster_rcnn', burn_in=0, by_epoch=True,
                  fg_soft_classes=False, fg_soft_temperature=1.0,
                  fg_soft_align=False, fg_soft_align_momentum=0.01,
                  fg_soft_group_key=None, fg_soft_groups=None,
-                 fg_soft_group_shrink=0.5, bg_score_thr=None)
+                 fg_soft_group_shrink=0.5, bg_score_thr=None,
+                 teacher_flip=False)
 
 
 def resolve_semi_train_cfg(cfg: Optional[dict]) -> dict:
@@ -148,6 +150,12 @@ class LLDSemiDetector(SemiBaseDetector):
        teacher's RPN uses its test config's ``rpn`` keys updated by
        ``teacher_rpn_cfg`` (e.g. fewer proposals) for this only, not when
        the teacher is evaluated.
+       With ``teacher_flip`` it also predicts on the mirror image of each
+       view and the two are fused (:func:`fuse_flip_detections`: same-class
+       detections of the two views with IoU >= 0.5 become one, with the
+       mean score; a detection one view misses keeps half its score), so a
+       pseudo label needs confidence in both views. It doubles the
+       teacher's cost.
     2. Its detections are filtered: class-agnostic NMS (``nms_iou_thr``),
        ``max_per_img``, mapped into the student view with the two views'
        homography matrices (original -> view), at least ``min_size`` wide
@@ -222,8 +230,8 @@ class LLDSemiDetector(SemiBaseDetector):
     ``pseudo_attributes`` are switches, ``fg_score_thr``,
     ``fg_pseudo_weight``, ``fg_soft_classes``, ``fg_soft_temperature``,
     ``fg_soft_align``, ``fg_soft_align_momentum``, ``fg_soft_group_key``,
-    ``fg_soft_groups``, ``fg_soft_group_shrink`` and ``bg_score_thr`` as
-    above.
+    ``fg_soft_groups``, ``fg_soft_group_shrink``, ``bg_score_thr`` and
+    ``teacher_flip`` as above.
     ``semi_test_cfg``: ``predict_on`` (``'teacher'`` default, or
     ``'student'``).
 
@@ -271,6 +279,10 @@ class LLDSemiDetector(SemiBaseDetector):
         self._check_fg_soft_classes()
         self._check_score_thr()
         self._check_bg_score_thr()
+        if not isinstance(self.semi_train_cfg['teacher_flip'], bool):
+            raise TypeError(f'semi_train_cfg.teacher_flip must be True or '
+                            f'False, got '
+                            f'{self.semi_train_cfg["teacher_flip"]!r}')
         if self.semi_train_cfg['fg_soft_align']:
             # distribution alignment's running statistics (checkpointed,
             # so a resumed run aligns as the interrupted one did)
@@ -557,6 +569,14 @@ class LLDSemiDetector(SemiBaseDetector):
         with self._teacher_predict_cfg():
             results = self.teacher.predict(teacher_inputs, bare,
                                            rescale=False)
+            if cfg['teacher_flip']:
+                shapes = [s.metainfo['img_shape'] for s in teacher_samples]
+                mirrored = self.teacher.predict(
+                    flip_images(teacher_inputs, shapes),
+                    [DetDataSample(metainfo=s.metainfo)
+                     for s in teacher_samples],
+                    rescale=False)
+                fuse_flip_results(results, mirrored, shapes)
         lowest = cfg['similarity']['score_range'][0]
         if cfg['score_thr'] is not None:
             lowest = min(cfg['score_thr'], lowest)

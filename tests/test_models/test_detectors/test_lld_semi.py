@@ -144,6 +144,47 @@ def test_paper_preset_uses_an_overlap_area_and_the_regions_rule(tmp_path):
         boxes[1:], torch.tensor([[2., 0, 14, 12], [44, 10, 54, 20]]))
 
 
+@pytest.mark.parametrize('teacher_flip', [False, True])
+def test_teacher_flip_keeps_what_both_views_see(tmp_path, teacher_flip):
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, flip=0.0)
+    model = semi_model(teacher_flip=teacher_flip)
+    # the fake teacher finds the same boxes in the image and in its mirror
+    # image (64 px wide): the box centred on x = 32 is the same cell in
+    # both views, the other one is seen by one view only
+    fake_teacher(model, boxes=[[26, 41, 38, 47], [44, 10, 54, 20]],
+                 scores=[0.97, 0.96], labels=[3, 3])
+    seen = []
+    predict = model.teacher.predict
+    model.teacher.predict = lambda x, s, rescale: seen.append(x) or predict(
+        x, s, rescale)
+    _, samples = run_loss(model, batch)
+    pseudo = get_box_tensor(samples[0].gt_instances.bboxes)[1:]
+    if not teacher_flip:
+        assert len(seen) == 1
+        torch.testing.assert_close(
+            pseudo, torch.tensor([[26., 41, 38, 47], [44, 10, 54, 20]]))
+        return
+    assert len(seen) == 2
+    torch.testing.assert_close(seen[1][..., :48, :64],
+                               seen[0][..., :48, :64].flip(-1))
+    # the one-view box keeps half its score (0.48 < score_thr 0.9); its
+    # mirror copy lies inside the region
+    torch.testing.assert_close(pseudo, torch.tensor([[26., 41, 38, 47]]))
+    data = model.data_preprocessor(copy.deepcopy(batch), True)
+    (cand, ) = model.teacher_candidates(data['inputs']['teacher'],
+                                        data['data_samples']['teacher'],
+                                        data['data_samples']['student'])
+    # 0.48 is below every threshold (the similarity band starts at 0.6)
+    torch.testing.assert_close(cand.scores, torch.tensor([0.97]))
+
+
+def test_teacher_flip_must_be_a_bool():
+    with pytest.raises(TypeError, match='teacher_flip must be True or False'):
+        build_tiny_model('tiny_faster_rcnn_semi',
+                         semi_train_cfg=dict(teacher_flip=1))
+
+
 def test_fully_annotated_images_get_no_pseudo_labels(tmp_path):
     write_dataset(tmp_path, tiny_coco())
     batch = semi_batch(tmp_path, indices=(0, ), flip=0.0)  # a.png: no region
@@ -685,11 +726,13 @@ def test_without_pseudo_labels_the_semi_step_equals_the_supervised_step(
         torch.testing.assert_close(a, b)
 
 
-def test_real_teacher_predicts_without_gradients(tmp_path):
+@pytest.mark.parametrize('teacher_flip', [False, True])
+def test_real_teacher_predicts_without_gradients(tmp_path, teacher_flip):
     write_dataset(tmp_path, tiny_coco())
     batch = semi_batch(tmp_path, indices=(1, 2))
     model = semi_model(score_thr=0.0, min_size=1.0, with_similarity=True,
-                       similarity=dict(score_range=(0.0, 1.0)))
+                       similarity=dict(score_range=(0.0, 1.0)),
+                       teacher_flip=teacher_flip)
     losses, samples = run_loss(model, batch)
     assert len(samples[0].gt_instances) > 1  # pseudo labels were made
     assert not model.teacher.training
