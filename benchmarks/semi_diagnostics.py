@@ -48,6 +48,9 @@ Rows (test mAP50 / mAP on the fully annotated demo test split):
 - ``round3_w1``: a third round: the same again with the student of the
   seed's ``self_teacher_w1`` run as the frozen teacher
   (``teacher_checkpoint_branch='student'``), pseudo weights 1.0.
+- ``self_teacher_w1_flip``: ``self_teacher_w1`` with
+  ``semi_train_cfg.teacher_flip=True`` (the teacher's detections fused
+  with those of the mirror image).
 
 Each run is cached in work_dirs/semi_diagnostics/<row>_seed<seed> (rerun =
 resume); ``--rows`` trains only those rows, ``--no-train`` only tabulates
@@ -98,6 +101,9 @@ ROWS = {
     'self_teacher_w1': 'the same, pseudo weights 1.0 (student evaluated)',
     'round3_w1': 'third round: the same, teacher = the frozen student of '
     'the row above (student evaluated)',
+    'self_teacher_w1_flip': 'second round (self_teacher_w1) with the '
+    'teacher\'s detections fused with its mirror image\'s (teacher_flip; '
+    'student evaluated)',
 }
 # the frozen teachers of the rows built on the round-2 config: (checkpoint,
 # its branch, how to make it)
@@ -161,13 +167,18 @@ def oracle_ann_file():
     return path
 
 
+def row_teacher(row):
+    """The TEACHERS entry a row is built on, or None."""
+    return TEACHERS.get(row.removesuffix('_flip').removesuffix('_w1'))
+
+
 def row_config(row, seed):
     """(config path relative to the repo, work dir) of a row and seed."""
     if row == 'region_ignore':
         return ('configs/demo/faster_rcnn_sparse.py',
                 f'work_dirs/demo_faster_rcnn_sparse_seed{seed}')
     work_dir = f'{OUT}/{row}_seed{seed}'
-    teacher = TEACHERS.get(row.removesuffix('_w1'))
+    teacher = row_teacher(row)
     base = 'faster_rcnn_sparse_semi_fg_soft_cas_round2' if teacher else \
         'faster_rcnn_sparse_semi' if 'semi' in row else 'faster_rcnn_sparse'
     lines = [f"_base_ = {osp.join(REPO, 'configs', 'demo', base + '.py')!r}",
@@ -176,7 +187,10 @@ def row_config(row, seed):
         lines.append(TEACHER.format(
             teacher=osp.join(REPO, teacher[0].format(seed=seed)),
             branch=teacher[1]))
-        if not row.endswith('_w1'):
+        if row.endswith('_flip'):
+            lines.append('model = dict(semi_train_cfg=dict(teacher_flip='
+                         'True))')
+        elif not row.endswith('_w1'):
             lines.append('model = dict(semi_train_cfg=dict(pseudo_weight=0.1,'
                          ' fg_pseudo_weight=0.1))')
     elif row == 'oracle_negatives':
@@ -247,7 +261,7 @@ def main():
             done = osp.isfile(osp.join(REPO, work_dir, 'test_metrics.json'))
             if not done and (args.no_train or row not in train_rows):
                 continue
-            teacher = TEACHERS.get(row.removesuffix('_w1'))
+            teacher = row_teacher(row)
             if not done and teacher and not osp.isfile(
                     osp.join(REPO, teacher[0].format(seed=seed))):
                 raise SystemExit(
