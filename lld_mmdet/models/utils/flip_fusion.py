@@ -58,7 +58,9 @@ def fuse_flip_detections(orig: InstanceData, flipped: InstanceData,
     scores (``SCORE_KEYS``) and probabilities (``PROB_KEYS``) averaged.
     A detection without a match keeps its box and probabilities and half
     its scores (the other view scores it 0). Detections of ``flipped`` that
-    no ``orig`` detection matched are added the same way. Argmax fields
+    no ``orig`` detection matched are added the same way (a mirror
+    detection may pair with several ``orig`` ones; the class-agnostic NMS
+    that follows in :class:`LLDSemiDetector` keeps the best). Argmax fields
     (``ARGMAX_KEYS``) are recomputed from the fused probabilities.
 
     Args:
