@@ -179,6 +179,31 @@ def test_teacher_flip_keeps_what_both_views_see(tmp_path, teacher_flip):
     torch.testing.assert_close(cand.scores, torch.tensor([0.97]))
 
 
+def test_teacher_flip_with_a_real_dino_teacher(tmp_path):
+    """A DINO teacher's detections (with attributes) fuse too, and the step
+    gives finite losses."""
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, indices=(1, 2))
+    torch.manual_seed(0)
+    model = build_tiny_model('tiny_dino_semi', semi_train_cfg=dict(
+        preset='dino', teacher_flip=True, score_thr=0.0,
+        similarity=dict(score_range=(0.0, 1.0))))
+    model.train()
+    calls = []
+    predict = model.teacher.predict
+    model.teacher.predict = lambda x, s, rescale: calls.append(x) or predict(
+        x, s, rescale)
+    data = model.data_preprocessor(copy.deepcopy(batch), True)
+    cand = model.teacher_candidates(data['inputs']['teacher'],
+                                    data['data_samples']['teacher'],
+                                    data['data_samples']['student'])
+    assert len(calls) == 2  # the field, then its mirror image
+    assert len(cand[0]) > 0 and cand[0].attributes.shape[0] == len(cand[0])
+    losses, _ = run_loss(model, batch)
+    total, _ = model.parse_losses(losses)
+    assert torch.isfinite(total)
+
+
 def test_teacher_flip_must_be_a_bool():
     with pytest.raises(TypeError, match='teacher_flip must be True or False'):
         build_tiny_model('tiny_faster_rcnn_semi',
