@@ -4,8 +4,9 @@ design.md reference Faster R-CNN (full / sparse naive / sparse region ignore
 / region ignore + semi with and without the similarity loss / self-training
 with the finished region-ignore model as a frozen teacher / a second round
 with that run's student as the teacher / self-training with foreground
-pseudo labels, with pseudo background, or from the paper's score threshold
-0.95) and evaluate on the fully annotated test split.
+pseudo labels, with pseudo background, from the paper's score threshold
+0.95, or with the teacher's detections fused over flips of each field) and
+evaluate on the fully annotated test split.
 
     python benchmarks/bccd_sparse.py [--rows a,b] [--out NAME.md]
 
@@ -50,6 +51,9 @@ ROWS = {
     'faster_rcnn_sparse_self_train_flip': 'sparse, region ignore + '
     'self-training, teacher scores averaged over the field and its mirror '
     'image',
+    'faster_rcnn_sparse_self_train_flip4': 'sparse, region ignore + '
+    'self-training, teacher scores averaged over the field and its '
+    'horizontal, vertical and diagonal flips',
 }
 REFERENCE = {'faster_rcnn_full': (0.519, 0.874),
              'faster_rcnn_sparse_naive': (0.411, 0.703)}

@@ -21,7 +21,8 @@ from torch import Tensor
 from ...datasets.transforms.region import project_region
 from ...datasets.transforms.sparse_region import is_region_strip
 from ..task_modules.assigners import region_covered_fraction
-from ..utils.flip_fusion import flip_images, fuse_flip_results
+from ..utils.flip_fusion import (flip_images, fuse_flip_results,
+                                   normalize_flip_directions)
 
 #: Pseudo-label and similarity constants per preset (``semi_train_cfg``
 #: ``preset``); keys given in ``semi_train_cfg`` override them.
@@ -150,12 +151,13 @@ class LLDSemiDetector(SemiBaseDetector):
        teacher's RPN uses its test config's ``rpn`` keys updated by
        ``teacher_rpn_cfg`` (e.g. fewer proposals) for this only, not when
        the teacher is evaluated.
-       With ``teacher_flip`` it also predicts on the mirror image of each
-       view and the two are fused (:func:`fuse_flip_detections`: same-class
-       detections of the two views with IoU >= 0.5 become one, with the
-       mean score; a detection one view misses keeps half its score), so a
-       pseudo label needs confidence in both views. It doubles the
-       teacher's cost.
+       With ``teacher_flip`` it also predicts on flips of each view
+       (``True``: the mirror image; or a list of ``'horizontal'``,
+       ``'vertical'``, ``'diagonal'``: a blood film has no orientation) and
+       the views are fused (:func:`fuse_detections`: same-class detections
+       with IoU >= 0.5 become one, with the mean score over all views, 0
+       where a view misses the cell), so a pseudo label needs confidence in
+       (nearly) every view. Each flip costs one more teacher pass.
     2. Its detections are filtered: class-agnostic NMS (``nms_iou_thr``),
        ``max_per_img``, mapped into the student view with the two views'
        homography matrices (original -> view), at least ``min_size`` wide
@@ -279,10 +281,8 @@ class LLDSemiDetector(SemiBaseDetector):
         self._check_fg_soft_classes()
         self._check_score_thr()
         self._check_bg_score_thr()
-        if not isinstance(self.semi_train_cfg['teacher_flip'], bool):
-            raise TypeError(f'semi_train_cfg.teacher_flip must be True or '
-                            f'False, got '
-                            f'{self.semi_train_cfg["teacher_flip"]!r}')
+        normalize_flip_directions(self.semi_train_cfg['teacher_flip'],
+                                  'semi_train_cfg.teacher_flip')
         if self.semi_train_cfg['fg_soft_align']:
             # distribution alignment's running statistics (checkpointed,
             # so a resumed run aligns as the interrupted one did)
@@ -569,14 +569,18 @@ class LLDSemiDetector(SemiBaseDetector):
         with self._teacher_predict_cfg():
             results = self.teacher.predict(teacher_inputs, bare,
                                            rescale=False)
-            if cfg['teacher_flip']:
+            flips = normalize_flip_directions(cfg['teacher_flip'],
+                                              'semi_train_cfg.teacher_flip')
+            if flips:
                 shapes = [s.metainfo['img_shape'] for s in teacher_samples]
-                mirrored = self.teacher.predict(
-                    flip_images(teacher_inputs, shapes),
-                    [DetDataSample(metainfo=s.metainfo)
-                     for s in teacher_samples],
-                    rescale=False)
-                fuse_flip_results(results, mirrored, shapes)
+                flipped = {
+                    d: self.teacher.predict(
+                        flip_images(teacher_inputs, shapes, d),
+                        [DetDataSample(metainfo=s.metainfo)
+                         for s in teacher_samples],
+                        rescale=False)
+                    for d in flips}
+                fuse_flip_results(results, flipped, shapes)
         lowest = cfg['similarity']['score_range'][0]
         if cfg['score_thr'] is not None:
             lowest = min(cfg['score_thr'], lowest)

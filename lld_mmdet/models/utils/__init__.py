@@ -1,9 +1,10 @@
-from .flip_fusion import flip_images, fuse_flip_detections, unflip_boxes
+from .flip_fusion import (flip_images, fuse_detections, fuse_flip_results,
+                          normalize_flip_directions, unflip_boxes)
 from .instance_weights import gt_instance_weights, positive_weight_factors
 from .memory_format import channels_last_backbone, channels_last_detectors
 
 __all__ = [
     'gt_instance_weights', 'positive_weight_factors', 'channels_last_backbone',
-    'channels_last_detectors', 'flip_images', 'fuse_flip_detections',
-    'unflip_boxes'
+    'channels_last_detectors', 'flip_images', 'fuse_detections',
+    'fuse_flip_results', 'normalize_flip_directions', 'unflip_boxes'
 ]

@@ -15,6 +15,7 @@ from mmengine.structures import InstanceData
 
 from lld_mmdet.models.detectors.lld_semi import (SEMI_PRESETS,
                                                  resolve_semi_train_cfg)
+from lld_mmdet.models.utils import unflip_boxes
 
 REGION = [10, 8, 42, 40]  # image b.png (64x48) of tiny_coco
 GT = [12, 10, 22, 20]  # its one cell, class 7
@@ -204,10 +205,59 @@ def test_teacher_flip_with_a_real_dino_teacher(tmp_path):
     assert torch.isfinite(total)
 
 
-def test_teacher_flip_must_be_a_bool():
-    with pytest.raises(TypeError, match='teacher_flip must be True or False'):
+@pytest.mark.parametrize('directions,kept', [
+    (['horizontal', 'vertical', 'diagonal'], [0]), (['vertical'], [0, 1])])
+def test_flipped_views_need_a_cell_in_nearly_all_of_them(
+        tmp_path, directions, kept):
+    """teacher_flip with a list of directions: one more teacher pass per
+    direction, each on that flip of the field, and a pseudo label's score is
+    the mean over all views."""
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, flip=0.0)
+    model = semi_model(teacher_flip=directions)
+    # two cells outside the region (original pixels of the 64x48 image):
+    # cell 0 is seen by every view, cell 1 by the field and its vertical
+    # flip only: with four views (0.99 + 0.99) / 4 < score_thr 0.9
+    cells = torch.tensor([[44., 10, 54, 20], [0, 41, 8, 47]])
+    seen = []
+
+    def predict(inputs, samples, rescale=False):
+        direction = ([None] + directions)[len(seen)]
+        seen.append(inputs)
+        out = []
+        for sample in samples:
+            boxes = cells if direction in (None, 'vertical') else cells[:1]
+            if direction:  # where the flipped image shows them
+                boxes = unflip_boxes(boxes, sample.metainfo['img_shape'],
+                                     direction)
+            res = DetDataSample(metainfo=sample.metainfo)
+            res.pred_instances = InstanceData(
+                bboxes=boxes, scores=torch.full((len(boxes), ), 0.99),
+                labels=torch.full((len(boxes), ), 3))
+            out.append(res)
+        return out
+
+    model.teacher.predict = predict
+    _, samples = run_loss(model, batch)
+    assert len(seen) == 1 + len(directions)
+    dims = dict(horizontal=(-1, ), vertical=(-2, ), diagonal=(-2, -1))
+    for image, direction in zip(seen[1:], directions):
+        torch.testing.assert_close(image[..., :48, :64],
+                                   seen[0][..., :48, :64].flip(
+                                       dims[direction]))
+    pseudo = get_box_tensor(samples[0].gt_instances.bboxes)[1:]
+    expected = cells[kept]
+    torch.testing.assert_close(pseudo[pseudo[:, 0].argsort()],
+                               expected[expected[:, 0].argsort()])
+
+
+def test_teacher_flip_must_be_a_bool_or_directions():
+    with pytest.raises(TypeError, match='teacher_flip must be True, False'):
         build_tiny_model('tiny_faster_rcnn_semi',
                          semi_train_cfg=dict(teacher_flip=1))
+    with pytest.raises(ValueError, match="got \\['sideways'\\]"):
+        build_tiny_model('tiny_faster_rcnn_semi',
+                         semi_train_cfg=dict(teacher_flip=['sideways']))
 
 
 def test_fully_annotated_images_get_no_pseudo_labels(tmp_path):
