@@ -7,7 +7,7 @@ and keeps the detections the views agree on: a detection's score becomes
 the mean of its score over all views (0 in a view that does not find it),
 so a pseudo label at ``score_thr`` needs confidence in (nearly) all of them.
 """
-from typing import Dict, List, Sequence, Tuple, Union
+from typing import Dict, List, Sequence, Tuple
 
 import torch
 from mmdet.structures.bbox import bbox_overlaps, get_box_tensor
