@@ -106,6 +106,8 @@ def test_round2_config_loads_what_the_first_round_writes():
     ('faster_rcnn_sparse_self_train_t095', 'faster_rcnn_sparse', 'teacher'),
     ('faster_rcnn_sparse_self_train_flip', 'faster_rcnn_sparse', 'teacher'),
     ('faster_rcnn_sparse_self_train_flip4', 'faster_rcnn_sparse', 'teacher'),
+    ('faster_rcnn_sparse_self_train_gt_iou03', 'faster_rcnn_sparse',
+     'teacher'),
 ])
 def test_bccd_self_training_loads_the_run_before(student_config,
                                                   teacher_config, branch):

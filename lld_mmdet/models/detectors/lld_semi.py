@@ -128,6 +128,16 @@ def resolve_semi_train_cfg(cfg: Optional[dict]) -> dict:
     if out['gt_overlap_mode'] not in ('iou', 'area'):
         raise ValueError("semi_train_cfg.gt_overlap_mode must be 'iou' or "
                          f"'area', got {out['gt_overlap_mode']!r}")
+    thr = out['gt_overlap_thr']
+    iou_mode = out['gt_overlap_mode'] == 'iou'
+    if isinstance(thr, bool) or not isinstance(thr, (int, float)) or not (
+            0 <= thr < 1 if iou_mode else thr >= 0):
+        raise ValueError(
+            'semi_train_cfg.gt_overlap_thr must be ' +
+            ('an IoU in [0, 1) with gt_overlap_mode=\'iou\'' if iou_mode
+             else 'an area >= 0 (px^2) with gt_overlap_mode=\'area\'') +
+            f' (a pseudo label overlapping a GT box by more is dropped), '
+            f'got {thr!r}')
     return out
 
 

@@ -145,6 +145,43 @@ def test_paper_preset_uses_an_overlap_area_and_the_regions_rule(tmp_path):
         boxes[1:], torch.tensor([[2., 0, 14, 12], [44, 10, 54, 20]]))
 
 
+@pytest.mark.parametrize('gt_overlap_thr,kept', [(0.0, False), (0.01, False),
+                                                 (0.3, True)])
+def test_gt_overlap_iou_threshold_lets_a_touching_cell_through(
+        tmp_path, gt_overlap_thr, kept):
+    """Box 3 touches the GT cell (4 px^2 of 144 + 100: IoU 0.017): any
+    overlap (the default) or IoU > 0.01 drops it; IoU > 0.3, a second
+    detection of the labelled cell, would not be it, so it is kept."""
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, flip=0.0)
+    model = semi_model(gt_overlap_thr=gt_overlap_thr)
+    fake_teacher(model, **CANDIDATES)
+    _, samples = run_loss(model, batch)
+    boxes = get_box_tensor(samples[0].gt_instances.bboxes)
+    expected = [[2., 0, 14, 12], [44, 10, 54, 20]] if kept else [
+        [44., 10, 54, 20]]
+    torch.testing.assert_close(boxes[1:], torch.tensor(expected))
+
+
+@pytest.mark.parametrize('cfg,match', [
+    (dict(gt_overlap_thr=-0.1), r'IoU in \[0, 1\).*got -0.1'),
+    (dict(gt_overlap_thr=1.0), r'IoU in \[0, 1\).*got 1.0'),
+    (dict(gt_overlap_thr='0.3'), r"IoU in \[0, 1\).*got '0.3'"),
+    (dict(gt_overlap_thr=True), 'got True'),
+    (dict(preset='sla_det', gt_overlap_thr=-1), r'area >= 0.*got -1'),
+])
+def test_gt_overlap_thr_errors(cfg, match):
+    # a negative value would silently drop every pseudo label on an image
+    # with GT, an IoU of 1 or more would let duplicates of GT cells through
+    with pytest.raises(ValueError, match='semi_train_cfg.gt_overlap_thr'):
+        resolve_semi_train_cfg(cfg)
+    with pytest.raises(ValueError, match=match):
+        resolve_semi_train_cfg(cfg)
+    # large areas are fine in area mode
+    assert resolve_semi_train_cfg(dict(
+        preset='sla_det', gt_overlap_thr=400))['gt_overlap_thr'] == 400
+
+
 @pytest.mark.parametrize('teacher_flip', [False, True])
 def test_teacher_flip_keeps_what_both_views_see(tmp_path, teacher_flip):
     write_dataset(tmp_path, tiny_coco())
