@@ -150,8 +150,9 @@ def test_paper_preset_uses_an_overlap_area_and_the_regions_rule(tmp_path):
 def test_gt_overlap_iou_threshold_lets_a_touching_cell_through(
         tmp_path, gt_overlap_thr, kept):
     """Box 3 touches the GT cell (4 px^2 of 144 + 100: IoU 0.017): any
-    overlap (the default) or IoU > 0.01 drops it; IoU > 0.3, a second
-    detection of the labelled cell, would not be it, so it is kept."""
+    overlap (the default) or IoU > 0.01 drops it; with 0.3 only a box
+    overlapping like a second detection of the labelled cell is dropped,
+    so box 3 is kept."""
     write_dataset(tmp_path, tiny_coco())
     batch = semi_batch(tmp_path, flip=0.0)
     model = semi_model(gt_overlap_thr=gt_overlap_thr)
