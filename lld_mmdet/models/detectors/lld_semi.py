@@ -138,6 +138,8 @@ def resolve_semi_train_cfg(cfg: Optional[dict]) -> dict:
              else 'an area >= 0 (px^2) with gt_overlap_mode=\'area\'') +
             f' (a pseudo label overlapping a GT box by more is dropped), '
             f'got {thr!r}')
+    normalize_flip_directions(out['teacher_flip'],
+                              'semi_train_cfg.teacher_flip')
     return out
 
 
@@ -291,8 +293,6 @@ class LLDSemiDetector(SemiBaseDetector):
         self._check_fg_soft_classes()
         self._check_score_thr()
         self._check_bg_score_thr()
-        normalize_flip_directions(self.semi_train_cfg['teacher_flip'],
-                                  'semi_train_cfg.teacher_flip')
         if self.semi_train_cfg['fg_soft_align']:
             # distribution alignment's running statistics (checkpointed,
             # so a resumed run aligns as the interrupted one did)

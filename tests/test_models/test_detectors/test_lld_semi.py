@@ -290,6 +290,15 @@ def test_flipped_views_need_a_cell_in_nearly_all_of_them(
 
 
 def test_teacher_flip_must_be_a_bool_or_directions():
+    # checked with the other keys when the config is resolved ...
+    with pytest.raises(TypeError,
+                       match='semi_train_cfg.teacher_flip must be True'):
+        resolve_semi_train_cfg(dict(teacher_flip=1))
+    with pytest.raises(ValueError, match="got \\['vertical', 'vertical'\\]"):
+        resolve_semi_train_cfg(dict(teacher_flip=['vertical', 'vertical']))
+    assert resolve_semi_train_cfg(dict(teacher_flip=['diagonal']))[
+        'teacher_flip'] == ['diagonal']
+    # ... so a model with a bad value is never built
     with pytest.raises(TypeError, match='teacher_flip must be True, False'):
         build_tiny_model('tiny_faster_rcnn_semi',
                          semi_train_cfg=dict(teacher_flip=1))
