@@ -9,8 +9,9 @@ SUITE is a pure-data file under configs/benchmarks/ (methods x (train
 domain, test domain) pairs). Each entry is trained with tools/train.py and
 tested with tools/test.py in its own subprocesses, in
 DIR/<entry>/ (default DIR: work_dirs/leaderboard/<suite>[_demo]); its
-result goes to DIR/<entry>/result.json. Rerunning skips finished entries
-and retries failed ones. --demo swaps every method for its configs/demo/
+result goes to DIR/<entry>/result.json (for a teacher-student method with
+the pseudo-label statistics of its last two training epochs). Rerunning
+skips finished entries and retries failed ones. --demo swaps every method for its configs/demo/
 counterpart and applies the suite's demo_schedule (the demo set has all 12
 domains). --only runs the entries whose name matches a shell pattern.
 --test-only evaluates checkpoints from --checkpoints DIR (<entry>.pth or

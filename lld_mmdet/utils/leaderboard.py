@@ -32,6 +32,10 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = osp.join(REPO, 'configs')
 DOMAINS = osp.join(CONFIGS, '_base_', 'datasets', 'domains')
 RESULT = 'result.json'
+#: what ``PseudoLabelStatsHook`` logs during training and a leaderboard
+#: summarises per entry (``pseudo_labels`` of its result)
+PSEUDO_KEYS = ('pseudo_per_img', 'pseudo_precision', 'pseudo_recall',
+               'fg_pseudo_per_img', 'fg_pseudo_precision', 'box_recall')
 
 
 # ------------------------------------------------------------------ suites
@@ -217,6 +221,49 @@ def summarise_metrics(raw: dict, batch_size: int = 1) -> dict:
     return out
 
 
+def read_pseudo_label_stats(entry_dir: str,
+                            last_epochs: int = 2) -> Optional[dict]:
+    """What the teacher's pseudo labels were at the end of an entry's
+    training: the mean of each :data:`PSEUDO_KEYS` scalar that
+    ``PseudoLabelStatsHook`` logged in the last ``last_epochs`` epochs of
+    the newest training run under ``entry_dir``
+    (``<timestamp>/vis_data/scalars.json``, one JSON line per logged
+    iteration; the logger keeps the value of the logged iteration, so this
+    is a mean over those iterations, not over every step).
+
+    Returns:
+        dict | None: ``{key: mean}`` for the keys logged in those epochs,
+        plus ``epochs`` ([first, last]); None when the run logged no
+        pseudo-label statistics (a supervised method) or left no scalars.
+    """
+    runs = glob.glob(osp.join(entry_dir, '*', 'vis_data', 'scalars.json'))
+    if not runs:
+        return None
+    path = max(runs, key=osp.getmtime)
+    rows = []
+    with open(path) as f:
+        for num, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise ValueError(f'{path}, line {num}: not a JSON record '
+                                 f'({err})') from None
+            if 'epoch' in row and any(k in row for k in PSEUDO_KEYS):
+                rows.append(row)
+    if not rows:
+        return None
+    last = max(row['epoch'] for row in rows)
+    first = max(last - last_epochs + 1, min(row['epoch'] for row in rows))
+    rows = [row for row in rows if row['epoch'] >= first]
+    out = {key: sum(row[key] for row in rows if key in row) /
+           sum(key in row for row in rows)
+           for key in PSEUDO_KEYS if any(key in row for row in rows)}
+    out['epochs'] = [first, last]
+    return out
+
+
 def run_entry(entry: dict, entry_dir: str,
               checkpoint: Optional[str] = None) -> dict:
     """Train (unless ``checkpoint``) and test one entry; returns its result
@@ -240,6 +287,7 @@ def run_entry(entry: dict, entry_dir: str,
     batch = Config.fromfile(config).test_dataloader.get('batch_size', 1)
     record.update(status='done', checkpoint=checkpoint,
                   train_minutes=train_minutes,
+                  pseudo_labels=read_pseudo_label_stats(entry_dir),
                   **summarise_metrics(read_test_metrics(test_dir), batch))
     with open(osp.join(entry_dir, RESULT), 'w') as f:
         json.dump(record, f, indent=1)
@@ -288,11 +336,16 @@ def run_suite(entries: List[dict],
 
 
 def load_record(entry_dir: str) -> Optional[dict]:
+    """``entry_dir/result.json``, or None. A finished entry recorded before
+    results held ``pseudo_labels`` gets them from its training logs."""
     path = osp.join(entry_dir, RESULT)
     if not osp.isfile(path):
         return None
     with open(path) as f:
-        return json.load(f)
+        record = json.load(f)
+    if record.get('status') == 'done' and 'pseudo_labels' not in record:
+        record['pseudo_labels'] = read_pseudo_label_stats(entry_dir)
+    return record
 
 
 def collect(work_dir: str) -> List[dict]:
@@ -332,11 +385,15 @@ def write_leaderboard(records: List[dict], out_dir: str,
     with open(paths['csv'], 'w', newline='') as f:
         writer = csv.writer(f)
         writer.writerow(columns + [f'AP_{c}' for c in classes] +
-                        [f'F1_{a}' for a in attrs] + ['error'])
+                        [f'F1_{a}' for a in attrs] +
+                        [f'last_epochs_{k}' for k in PSEUDO_KEYS] +
+                        ['error'])
         for r in records:
+            pseudo = r.get('pseudo_labels') or {}
             writer.writerow([r.get(c) for c in columns] + [
                 r.get('per_class_AP', {}).get(c) for c in classes
             ] + [r.get('attr_f1', {}).get(a) for a in attrs] +
+                            [pseudo.get(k) for k in PSEUDO_KEYS] +
                             [r.get('error', '')])
 
     ranked = sorted(done, key=lambda r: -(r.get('mAP50') or -1))
@@ -352,17 +409,31 @@ def write_leaderboard(records: List[dict], out_dir: str,
                    len(kv[1])), 1):
         lines.append(f'| {rank} | {method} | {len(values)} | '
                      f'{sum(values) / len(values):.3f} |')
+    with_pseudo = any(r.get('pseudo_labels') for r in done)
     lines += ['', '## Entries', '',
               '| rank | method | train | test | mAP50 | mAP | attr F1 | '
-              'train min | ms / image |',
-              '|---|---|---|---|---|---|---|---|---|']
+              'train min | ms / image |' +
+              (' pseudo labels / img, precision, recall |'
+               if with_pseudo else ''),
+              '|---|---|---|---|---|---|---|---|---|' +
+              ('---|' if with_pseudo else '')]
     for rank, r in enumerate(ranked, 1):
+        pseudo = r.get('pseudo_labels') or {}
         lines.append(
             f'| {rank} | {r["method"]} | {r["train"]} | {r["test"]} | '
             f'{_fmt(r.get("mAP50"))} | {_fmt(r.get("mAP"))} | '
             f'{_fmt(r.get("attr_mean_f1"))} | '
             f'{_fmt(r.get("train_minutes"), 1)} | '
-            f'{_fmt(r.get("latency_ms"), 1)} |')
+            f'{_fmt(r.get("latency_ms"), 1)} |' +
+            (' ' + ', '.join(_fmt(pseudo.get(k), 2) for k in PSEUDO_KEYS[:3])
+             + ' |' if with_pseudo else ''))
+    if with_pseudo:
+        lines += ['', 'Pseudo labels: what the teacher gave in the last '
+                  'two training epochs (the mean of the values '
+                  '`PseudoLabelStatsHook` logged; precision and recall '
+                  'against the hidden full labels, where the data set has '
+                  'them); `-` = not logged (a supervised method, or no '
+                  'pseudo label to score).']
     if failed:
         lines += ['', '## Failed (rerun to retry)', '']
         lines += [f'- {r["name"]}: {r.get("error", "").splitlines()[0]}'

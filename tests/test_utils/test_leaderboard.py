@@ -1,7 +1,9 @@
 """Benchmark suites and the leaderboard: expansion, domain filters,
 resume/skip, failures, aggregation, the heat map, and one real run."""
+import csv
 import glob
 import json
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -11,7 +13,8 @@ from conftest import tiny_coco, write_dataset, write_tiny_config
 from mmengine.config import Config
 
 from lld_mmdet.utils.leaderboard import (REPO, collect, domain_filter,
-                                         expand_suite, run_suite,
+                                         expand_suite,
+                                         read_pseudo_label_stats, run_suite,
                                          summarise_metrics,
                                          write_entry_config,
                                          write_leaderboard)
@@ -164,6 +167,74 @@ def test_metrics_summary_and_tables(tmp_path):
     assert osp.getsize(paths['png']) > 1000
     assert paths['png'].endswith('leaderboard_heatmap.png')  # two pairs
     assert '![train x test mAP50](leaderboard_heatmap.png)' in md
+
+
+def _write_scalars(run_dir, rows):
+    vis = run_dir / 'vis_data'
+    vis.mkdir(parents=True)
+    (vis / 'scalars.json').write_text(
+        ''.join(json.dumps(r) + '\n' for r in rows))
+
+
+def test_pseudo_label_stats_from_the_training_logs(tmp_path):
+    """An entry's result gets the mean pseudo-label statistics of its last
+    two training epochs, read from the scalars the training run logged;
+    a supervised entry gets None, and the tables show them."""
+    semi = tmp_path / 'semi__all__all'
+    rows = [dict(loss=1.0, epoch=1, iter=1),  # burn-in: nothing logged
+            dict(pseudo_per_img=9.0, pseudo_precision=0.1, epoch=2),
+            dict(pseudo_per_img=1.0, pseudo_precision=0.6,
+                 pseudo_recall=0.2, epoch=3),
+            dict(pseudo_per_img=3.0, epoch=3),  # no pseudo label scored
+            dict(pseudo_per_img=2.0, pseudo_precision=0.8,
+                 pseudo_recall=0.4, epoch=4),
+            {'teacher/lld/bbox_mAP_50': 0.3, 'step': 4}]  # validation
+    _write_scalars(semi / '20260101_000000', rows)
+    # an older, interrupted run and the test run are not read
+    _write_scalars(semi / '20250101_000000',
+                   [dict(pseudo_per_img=50.0, epoch=9)])
+    os.utime(semi / '20250101_000000' / 'vis_data' / 'scalars.json',
+             (0, 0))
+    _write_scalars(semi / 'test' / '20260102_000000',
+                   [dict(pseudo_per_img=70.0, epoch=99)])
+    stats = read_pseudo_label_stats(str(semi))
+    assert stats['epochs'] == [3, 4]
+    assert stats['pseudo_per_img'] == pytest.approx(2.0)  # (1 + 3 + 2) / 3
+    assert stats['pseudo_precision'] == pytest.approx(0.7)
+    assert stats['pseudo_recall'] == pytest.approx(0.3)
+    assert 'fg_pseudo_per_img' not in stats
+    assert read_pseudo_label_stats(str(semi), last_epochs=3)[
+        'pseudo_precision'] == pytest.approx(0.5)
+    supervised = tmp_path / 'full__all__all'
+    _write_scalars(supervised / '20260101_000000',
+                   [dict(loss=1.0, epoch=1), dict(loss=0.5, epoch=2)])
+    assert read_pseudo_label_stats(str(supervised)) is None
+    assert read_pseudo_label_stats(str(tmp_path / 'nothing')) is None
+    # results written before the field existed get it when loaded
+    for entry, m in ((semi, 0.4), (supervised, 0.5)):
+        (entry / 'result.json').write_text(json.dumps(dict(
+            name=entry.name, method=entry.name.split('__')[0],
+            train='*_*_*', test='*_*_*', status='done', mAP50=m)))
+    records = {r['method']: r for r in collect(str(tmp_path))}
+    assert records['semi']['pseudo_labels']['pseudo_recall'] == \
+        pytest.approx(0.3)
+    assert records['full']['pseudo_labels'] is None
+    paths = write_leaderboard(list(records.values()), str(tmp_path / 'out'))
+    md = open(paths['md']).read()
+    assert 'pseudo labels / img, precision, recall |' in md
+    assert '| 0.400 |' in md and '| 2.00, 0.70, 0.30 |' in md
+    assert '| -, -, - |' in md  # the supervised entry
+    with open(paths['csv']) as f:
+        rows = list(csv.DictReader(f))
+    semi_row = next(r for r in rows if r['method'] == 'semi')
+    assert float(semi_row['last_epochs_pseudo_precision']) == \
+        pytest.approx(0.7)
+    # a broken log line names the file and the line
+    bad = tmp_path / 'bad__all__all' / '20260101_000000' / 'vis_data'
+    bad.mkdir(parents=True)
+    (bad / 'scalars.json').write_text('{"epoch": 1}\n{"epoch": 2,\n')
+    with pytest.raises(ValueError, match='scalars.json, line 2'):
+        read_pseudo_label_stats(str(tmp_path / 'bad__all__all'))
 
 
 def test_single_pair_suites_get_a_bar_chart(tmp_path):
