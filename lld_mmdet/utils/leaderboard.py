@@ -236,6 +236,10 @@ def read_pseudo_label_stats(entry_dir: str,
         plus ``epochs`` ([first, last]); None when the run logged no
         pseudo-label statistics (a supervised method) or left no scalars.
     """
+    if isinstance(last_epochs, bool) or not isinstance(
+            last_epochs, int) or last_epochs < 1:
+        raise ValueError(f'last_epochs must be an int >= 1, got '
+                         f'{last_epochs!r}')
     runs = glob.glob(osp.join(entry_dir, '*', 'vis_data', 'scalars.json'))
     if not runs:
         return None

@@ -205,6 +205,8 @@ def test_pseudo_label_stats_from_the_training_logs(tmp_path):
     assert 'fg_pseudo_per_img' not in stats
     assert read_pseudo_label_stats(str(semi), last_epochs=3)[
         'pseudo_precision'] == pytest.approx(0.5)
+    with pytest.raises(ValueError, match='last_epochs must be an int'):
+        read_pseudo_label_stats(str(semi), last_epochs=0)
     supervised = tmp_path / 'full__all__all'
     _write_scalars(supervised / '20260101_000000',
                    [dict(loss=1.0, epoch=1), dict(loss=0.5, epoch=2)])
