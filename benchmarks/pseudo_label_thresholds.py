@@ -5,7 +5,8 @@ LLDSemiDetector: same NMS, region and GT-overlap rules) are matched to the
 hidden full labels there (same class, IoU >= 0.5, one-to-one by score),
 and, to tell box errors from class errors, with any class.
 
-    python benchmarks/pseudo_label_thresholds.py CONFIG CHECKPOINT [--name N]
+    python benchmarks/pseudo_label_thresholds.py CONFIG CHECKPOINT
+        [CHECKPOINT ...] [--name N]
         [--score {class,fg}] [--branch {teacher,student}]
         [--cfg-options model.semi_train_cfg.teacher_rpn_cfg.max_per_img=50]
 
@@ -17,7 +18,9 @@ CONFIG is a semi config (its semi_train_cfg gives the candidate rules);
 CHECKPOINT any detector or semi checkpoint of the same detector, loaded
 into the teacher as ``LLDMeanTeacherHook(teacher_checkpoint=...)`` does: a
 plain detector checkpoint, or a semi one's ``--branch`` (default teacher;
-``student`` scores the student of a run whose teacher was frozen). Writes
+``student`` scores the student of a run whose teacher was frozen). Several
+CHECKPOINTs make an ensemble teacher (``semi_train_cfg.num_teachers`` set
+to their number, detections fused as in training). Writes
 benchmarks/results/pseudo_labels_<name>.md and .png: precision, recall and
 pseudo labels per image against the score threshold.
 """
@@ -37,7 +40,8 @@ THRESHOLDS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    parser.add_argument('checkpoint', nargs='+',
+                        help='one checkpoint, or several: an ensemble')
     parser.add_argument('--name', default='demo')
     parser.add_argument('--score', choices=('class', 'fg'), default='class',
                         help='threshold the class score (default) or the '
@@ -78,13 +82,14 @@ def main():
     hook_cfg = hook_cfg[0]
     semi_cfg = copy.deepcopy(cfg.model)
     semi_cfg.semi_train_cfg.update(score_thr=min(THRESHOLDS),
-                                   with_similarity=False, burn_in=0)
+                                   with_similarity=False, burn_in=0,
+                                   num_teachers=len(args.checkpoint))
     if args.score == 'fg':
         semi_cfg.semi_train_cfg.update(score_thr=1.0,
                                        fg_score_thr=min(THRESHOLDS))
     model = MODELS.build(semi_cfg)
-    load_teacher_weights(model.teacher, osp.join(REPO, args.checkpoint),
-                         args.branch)
+    for teacher, path in zip(model.teachers, args.checkpoint):
+        load_teacher_weights(teacher, osp.join(REPO, path), args.branch)
     model.eval()
     ds_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
     ds_cfg.data_root = osp.join(REPO, ds_cfg.data_root)
@@ -149,7 +154,7 @@ def main():
         f'# Pseudo-label quality against the {args.score} score threshold '
         f'({args.name})', '',
         f'Command: `python benchmarks/pseudo_label_thresholds.py '
-        f'{args.config} {args.checkpoint} --name {args.name}'
+        f'{args.config} {" ".join(args.checkpoint)} --name {args.name}'
         + (' --score fg' if args.score == 'fg' else '')
         + (' --branch student' if args.branch == 'student' else '')
         + ''.join(f' --cfg-options {k}={v}'

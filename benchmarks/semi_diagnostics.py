@@ -51,6 +51,10 @@ Rows (test mAP50 / mAP on the fully annotated demo test split):
 - ``self_teacher_w1_flip``: ``self_teacher_w1`` with
   ``semi_train_cfg.teacher_flip=True`` (the teacher's detections fused
   with those of the mirror image).
+- ``ensemble_teacher_w1``: ``self_teacher_w1`` with an ensemble teacher
+  (`configs/demo/faster_rcnn_sparse_semi_fg_soft_cas_round2_ensemble.py`,
+  ``num_teachers=3``): the frozen teachers of the class-aware sampling runs
+  of seeds 0, 1 and 2, their detections fused, whatever the row's seed.
 
 Each run is cached in work_dirs/semi_diagnostics/<row>_seed<seed> (rerun =
 resume); ``--rows`` trains only those rows, ``--no-train`` only tabulates
@@ -104,9 +108,12 @@ ROWS = {
     'self_teacher_w1_flip': 'second round (self_teacher_w1) with the '
     'teacher\'s detections fused with its mirror image\'s (teacher_flip; '
     'student evaluated)',
+    'ensemble_teacher_w1': 'second round (self_teacher_w1) with an '
+    'ensemble teacher: the teachers of the class-aware sampling runs of '
+    'seeds 0, 1 and 2, fused (num_teachers=3; student evaluated)',
 }
 # the frozen teachers of the rows built on the round-2 config: (checkpoint,
-# its branch, how to make it)
+# or a tuple of them for an ensemble; its branch; how to make it)
 TEACHERS = dict(
     oracle_teacher=('work_dirs/demo_faster_rcnn_attr_seed{seed}/epoch_24.pth',
                     'teacher', 'benchmarks/sparse_ignore.py --seeds {seed}'),
@@ -115,7 +122,11 @@ TEACHERS = dict(
                   'benchmarks/sparse_ignore.py --seeds {seed}'),
     round3=(OUT + '/self_teacher_w1_seed{seed}/epoch_24.pth', 'student',
             'benchmarks/semi_diagnostics.py --seeds {seed} --rows '
-            'self_teacher_w1'))
+            'self_teacher_w1'),
+    ensemble_teacher=(tuple(
+        f'work_dirs/demo_faster_rcnn_sparse_semi_fg_soft_cas_seed{s}/'
+        'epoch_24.pth' for s in range(3)), 'teacher',
+        'benchmarks/sparse_ignore.py --seeds 0,1,2'))
 # the teacher stays the 24-epoch model: the EMA hook never fires again (the
 # same as LLDMeanTeacherHook(freeze_after_burn_in=True) with burn_in=0; the
 # recorded runs used this form)
@@ -172,6 +183,13 @@ def row_teacher(row):
     return TEACHERS.get(row.removesuffix('_flip').removesuffix('_w1'))
 
 
+def teacher_files(teacher, seed):
+    """The checkpoint path(s) of a TEACHERS entry for ``seed``, as a list
+    relative to the repo."""
+    files = teacher[0] if isinstance(teacher[0], tuple) else (teacher[0], )
+    return [f.format(seed=seed) for f in files]
+
+
 def row_config(row, seed):
     """(config path relative to the repo, work dir) of a row and seed."""
     if row == 'region_ignore':
@@ -184,9 +202,12 @@ def row_config(row, seed):
     lines = [f"_base_ = {osp.join(REPO, 'configs', 'demo', base + '.py')!r}",
              f'randomness = dict(seed={seed})']
     if teacher:
+        files = [osp.join(REPO, f) for f in teacher_files(teacher, seed)]
         lines.append(TEACHER.format(
-            teacher=osp.join(REPO, teacher[0].format(seed=seed)),
-            branch=teacher[1]))
+            teacher=files if len(files) > 1 else files[0], branch=teacher[1]))
+        if len(files) > 1:
+            lines.append('model = dict(semi_train_cfg=dict(num_teachers='
+                         f'{len(files)}))')
         if row.endswith('_flip'):
             lines.append('model = dict(semi_train_cfg=dict(teacher_flip='
                          'True))')
@@ -262,11 +283,13 @@ def main():
             if not done and (args.no_train or row not in train_rows):
                 continue
             teacher = row_teacher(row)
-            if not done and teacher and not osp.isfile(
-                    osp.join(REPO, teacher[0].format(seed=seed))):
+            missing = [f for f in teacher_files(teacher, seed)
+                       if not osp.isfile(osp.join(REPO, f))
+                       ] if teacher and not done else []
+            if missing:
                 raise SystemExit(
                     f'--rows {row} --seeds {seed}: its teacher '
-                    f'{teacher[0].format(seed=seed)} is missing; train it '
+                    f'{", ".join(missing)} is missing; train it '
                     f'first with python {teacher[2].format(seed=seed)}')
             metrics, _ = train_and_test(config, work_dir,
                                         train_options=[

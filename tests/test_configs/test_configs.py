@@ -97,6 +97,25 @@ def test_round2_config_loads_what_the_first_round_writes():
     assert round2.model.detector == round1.model.detector
 
 
+def test_ensemble_round2_config_loads_one_first_round_per_seed():
+    """The ensemble round-2 config: one checkpoint per teacher, each the
+    last one of the first-round config trained into the work dir its
+    comment names, and otherwise the round-2 config."""
+    first = 'faster_rcnn_sparse_semi_fg_soft_cas'
+    round1 = Config.fromfile(osp.join(REPO, 'configs', 'demo', first + '.py'))
+    round2 = Config.fromfile(
+        osp.join(REPO, 'configs', 'demo', first + '_round2.py'))
+    ensemble = Config.fromfile(
+        osp.join(REPO, 'configs', 'demo', first + '_round2_ensemble.py'))
+    files = ensemble.custom_hooks[0].teacher_checkpoint
+    assert len(files) == ensemble.model.semi_train_cfg.num_teachers == 3
+    assert files == [
+        f'work_dirs/{first}_seed{seed}/epoch_{round1.train_cfg.max_epochs}'
+        '.pth' for seed in range(3)]
+    ensemble.model.semi_train_cfg.pop('num_teachers')
+    assert ensemble.model == round2.model
+
+
 @pytest.mark.parametrize('student_config,teacher_config,branch', [
     ('faster_rcnn_sparse_self_train', 'faster_rcnn_sparse', 'teacher'),
     ('faster_rcnn_sparse_self_train_round2', 'faster_rcnn_sparse_self_train',

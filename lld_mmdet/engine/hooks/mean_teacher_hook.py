@@ -1,7 +1,7 @@
-"""EMA teacher update with a supervised burn-in, or a teacher loaded from
-another model's checkpoint."""
+"""EMA teacher update with a supervised burn-in, or a teacher (or an
+ensemble of teachers) loaded from other models' checkpoints."""
 import os.path as osp
-from typing import Optional
+from typing import List, Optional, Sequence, Union
 
 from mmdet.engine.hooks import MeanTeacherHook
 from mmdet.registry import HOOKS
@@ -51,15 +51,24 @@ class LLDMeanTeacherHook(MeanTeacherHook):
     stays that model; otherwise the EMA moves it towards the student) and
     ``burn_in=0`` (a burn-in would copy the student over it: refused).
 
+    An ensemble teacher (``semi_train_cfg.num_teachers`` = K > 1) takes a
+    list of K checkpoints: the first is loaded into ``teacher``, the others
+    into ``extra_teachers`` in order; ``teacher_checkpoint_branch`` is one
+    branch for all or a list of K. It needs ``freeze_after_burn_in=True``
+    (an EMA would move only the first teacher) and refuses a list whose
+    length is not K.
+
     Args:
         momentum (float): EMA momentum. Defaults to 0.001 (mmdet's).
         interval (int): Update every ``interval`` iterations. Defaults to 1.
         skip_buffer (bool): See above. Defaults to False.
         freeze_after_burn_in (bool): See above. Defaults to False.
-        teacher_checkpoint (str, optional): See above. Defaults to None
-            (mmdet's start: the teacher is a copy of the student).
-        teacher_checkpoint_branch (str): ``'teacher'`` or ``'student'``,
-            see above. Defaults to ``'teacher'``.
+        teacher_checkpoint (str | list[str], optional): See above.
+            Defaults to None (mmdet's start: the teacher is a copy of the
+            student).
+        teacher_checkpoint_branch (str | list[str]): ``'teacher'`` or
+            ``'student'`` (per checkpoint), see above. Defaults to
+            ``'teacher'``.
     """
 
     def __init__(self,
@@ -67,39 +76,72 @@ class LLDMeanTeacherHook(MeanTeacherHook):
                  interval: int = 1,
                  skip_buffer: bool = False,
                  freeze_after_burn_in: bool = False,
-                 teacher_checkpoint: Optional[str] = None,
-                 teacher_checkpoint_branch: str = 'teacher') -> None:
+                 teacher_checkpoint: Union[str, Sequence[str],
+                                           None] = None,
+                 teacher_checkpoint_branch: Union[str,
+                                                  Sequence[str]] = 'teacher'
+                 ) -> None:
         super().__init__(momentum, interval, skip_buffer)
-        if teacher_checkpoint_branch not in ('teacher', 'student'):
+        self.checkpoints = _as_list(teacher_checkpoint, 'teacher_checkpoint')
+        branches = _as_list(teacher_checkpoint_branch,
+                            'teacher_checkpoint_branch')
+        if not branches or any(b not in ('teacher', 'student')
+                               for b in branches):
             raise ValueError(
                 'LLDMeanTeacherHook: teacher_checkpoint_branch must be '
-                f"'teacher' or 'student', not {teacher_checkpoint_branch!r}")
-        self.teacher_checkpoint_branch = teacher_checkpoint_branch
+                "'teacher' or 'student' (or a list of them, one per "
+                f'checkpoint), not {teacher_checkpoint_branch!r}')
+        if len(branches) == 1:
+            branches = branches * max(len(self.checkpoints), 1)
+        elif len(branches) != len(self.checkpoints):
+            raise ValueError(
+                f'LLDMeanTeacherHook: {len(branches)} '
+                f'teacher_checkpoint_branch values for '
+                f'{len(self.checkpoints)} teacher_checkpoint files; give '
+                'one branch, or one per checkpoint')
+        self.branches = branches
         self.freeze_after_burn_in = freeze_after_burn_in
-        # checked when training starts: tools/test.py builds the hook too
+        # the files are checked when training starts: tools/test.py builds
+        # the hook too
         self.teacher_checkpoint = teacher_checkpoint
 
     def before_train(self, runner) -> None:
         """mmdet's start (the teacher := the student) at iteration 0, or the
-        teacher loaded from ``teacher_checkpoint``."""
-        if self.teacher_checkpoint is None:
-            return super().before_train(runner)
+        teacher(s) loaded from ``teacher_checkpoint``."""
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
+        teachers = getattr(model, 'teachers', [model.teacher])
+        if len(self.checkpoints) != len(teachers) and (
+                self.checkpoints or len(teachers) > 1):
+            raise ValueError(
+                f'LLDMeanTeacherHook: {len(self.checkpoints)} '
+                f'teacher_checkpoint files for a teacher of '
+                f'{len(teachers)} model(s) (semi_train_cfg.num_teachers='
+                f'{len(teachers)}): an ensemble teacher is loaded from one '
+                'checkpoint per model; give as many files as num_teachers')
+        if not self.checkpoints:
+            return super().before_train(runner)
+        if len(teachers) > 1 and not self.freeze_after_burn_in:
+            raise ValueError(
+                f'LLDMeanTeacherHook: an ensemble teacher of {len(teachers)} '
+                'models needs freeze_after_burn_in=True (the EMA would move '
+                'its first model only)')
         if model.semi_train_cfg.get('burn_in', 0) > 0:
             raise ValueError(
                 'LLDMeanTeacherHook: teacher_checkpoint '
                 f'{self.teacher_checkpoint!r} with semi_train_cfg.burn_in='
                 f"{model.semi_train_cfg['burn_in']}: the burn-in copies the "
                 'student over the loaded teacher; set burn_in=0')
-        if runner.iter > 0:  # resumed: the checkpoint held the teacher
+        if runner.iter > 0:  # resumed: the checkpoint held the teachers
             return
-        if not osp.isfile(self.teacher_checkpoint):
-            raise FileNotFoundError(
-                f'LLDMeanTeacherHook: teacher_checkpoint '
-                f'{self.teacher_checkpoint!r} is not a file')
-        load_teacher_weights(model.teacher, self.teacher_checkpoint,
-                             self.teacher_checkpoint_branch)
+        for filename in self.checkpoints:  # all present before any load
+            if not osp.isfile(filename):
+                raise FileNotFoundError(
+                    f'LLDMeanTeacherHook: teacher_checkpoint {filename!r} is '
+                    'not a file')
+        for teacher, filename, branch in zip(teachers, self.checkpoints,
+                                             self.branches):
+            load_teacher_weights(teacher, filename, branch)
 
     def after_train_iter(self,
                          runner,
@@ -114,6 +156,19 @@ class LLDMeanTeacherHook(MeanTeacherHook):
         if self.freeze_after_burn_in:
             return
         super().after_train_iter(runner, batch_idx, data_batch, outputs)
+
+
+def _as_list(value, name: str) -> List[str]:
+    """``None`` -> [], a str -> [it], a list or tuple of str -> a list."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and value and all(
+            isinstance(v, str) for v in value):
+        return list(value)
+    raise TypeError(f'LLDMeanTeacherHook: {name} must be a str or a '
+                    f'non-empty list of str, got {value!r}')
 
 
 def load_teacher_weights(teacher, filename: str,

@@ -16,13 +16,13 @@ from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.config import ConfigDict
 from mmengine.logging import MessageHub, print_log
 from mmengine.structures import InstanceData
-from torch import Tensor
+from torch import Tensor, nn
 
 from ...datasets.transforms.region import project_region
 from ...datasets.transforms.sparse_region import is_region_strip
 from ..task_modules.assigners import region_covered_fraction
-from ..utils.flip_fusion import (flip_images, fuse_flip_results,
-                                   normalize_flip_directions)
+from ..utils.flip_fusion import (flip_images, fuse_detections,
+                                   normalize_flip_directions, unflipped_views)
 
 #: Pseudo-label and similarity constants per preset (``semi_train_cfg``
 #: ``preset``); keys given in ``semi_train_cfg`` override them.
@@ -101,7 +101,7 @@ _SWITCHES = dict(preset='faster_rcnn', burn_in=0, by_epoch=True,
                  fg_soft_align=False, fg_soft_align_momentum=0.01,
                  fg_soft_group_key=None, fg_soft_groups=None,
                  fg_soft_group_shrink=0.5, bg_score_thr=None,
-                 teacher_flip=False)
+                 teacher_flip=False, num_teachers=1)
 
 
 def resolve_semi_train_cfg(cfg: Optional[dict]) -> dict:
@@ -140,6 +140,11 @@ def resolve_semi_train_cfg(cfg: Optional[dict]) -> dict:
             f'got {thr!r}')
     normalize_flip_directions(out['teacher_flip'],
                               'semi_train_cfg.teacher_flip')
+    num = out['num_teachers']
+    if isinstance(num, bool) or not isinstance(num, int) or num < 1:
+        raise ValueError(f'semi_train_cfg.num_teachers must be a whole '
+                         f'number >= 1 (the teachers of an ensemble, each '
+                         f'loaded from a checkpoint), got {num!r}')
     return out
 
 
@@ -170,6 +175,15 @@ class LLDSemiDetector(SemiBaseDetector):
        with IoU >= 0.5 become one, with the mean score over all views, 0
        where a view misses the cell), so a pseudo label needs confidence in
        (nearly) every view. Each flip costs one more teacher pass.
+       With ``num_teachers`` > 1 the teacher is an ensemble: ``teacher``
+       plus ``num_teachers - 1`` frozen ``extra_teachers`` of the same
+       architecture, each loaded from its own checkpoint
+       (``LLDMeanTeacherHook(teacher_checkpoint=[...])``, e.g. the first
+       rounds of several seeds); every teacher predicts (and its flips) and
+       all views are fused by the same rule, so a per-class score becomes
+       the ensemble's mean class probability (a teacher that does not
+       report the class counts 0) and the soft class targets the mean of
+       the teachers' distributions. Each teacher costs one more pass.
     2. Its detections are filtered: class-agnostic NMS (``nms_iou_thr``),
        ``max_per_img``, mapped into the student view with the two views'
        homography matrices (original -> view), at least ``min_size`` wide
@@ -244,10 +258,12 @@ class LLDSemiDetector(SemiBaseDetector):
     ``pseudo_attributes`` are switches, ``fg_score_thr``,
     ``fg_pseudo_weight``, ``fg_soft_classes``, ``fg_soft_temperature``,
     ``fg_soft_align``, ``fg_soft_align_momentum``, ``fg_soft_group_key``,
-    ``fg_soft_groups``, ``fg_soft_group_shrink``, ``bg_score_thr`` and
-    ``teacher_flip`` as above.
+    ``fg_soft_groups``, ``fg_soft_group_shrink``, ``bg_score_thr``,
+    ``teacher_flip`` and ``num_teachers`` as above.
     ``semi_test_cfg``: ``predict_on`` (``'teacher'`` default, or
-    ``'student'``).
+    ``'student'``). With an ensemble, ``'teacher'`` evaluates the fused
+    ensemble (no flips), at most as many detections per image as its
+    teachers give one by one.
 
     After each step ``pseudo_log`` holds, per image, the pseudo labels in
     original-image pixels (for :class:`PseudoLabelStatsHook`).
@@ -281,13 +297,18 @@ class LLDSemiDetector(SemiBaseDetector):
         self.student = MODELS.build(copy.deepcopy(detector))
         self.teacher = MODELS.build(copy.deepcopy(detector))
         self.semi_train_cfg = resolve_semi_train_cfg(semi_train_cfg)
+        # the other members of an ensemble teacher (num_teachers > 1)
+        self.extra_teachers = nn.ModuleList(
+            MODELS.build(copy.deepcopy(detector))
+            for _ in range(self.semi_train_cfg['num_teachers'] - 1))
         self.semi_test_cfg = {'predict_on': 'teacher',
                               **dict(semi_test_cfg or {})}
         sim = self.semi_train_cfg['similarity']
         self.similarity_loss = MODELS.build(
             dict(type='CellSimilarityLoss', margin=sim['margin'],
                  loss_weight=sim['loss_weight']))
-        self.freeze(self.teacher)
+        for teacher in self.teachers:
+            self.freeze(teacher)
         self._check_teacher_rpn_cfg()
         self._check_fg_score_thr()
         self._check_fg_soft_classes()
@@ -311,6 +332,11 @@ class LLDSemiDetector(SemiBaseDetector):
                             self.student.roi_head.bbox_head.num_classes))
         self.pseudo_log: Optional[List[dict]] = None
         self._warned_no_group = False
+
+    @property
+    def teachers(self) -> List[nn.Module]:
+        """``teacher``, then the ``extra_teachers`` of an ensemble."""
+        return [self.teacher, *self.extra_teachers]
 
     def _check_teacher_rpn_cfg(self) -> None:
         override = self.semi_train_cfg['teacher_rpn_cfg']
@@ -455,26 +481,31 @@ class LLDSemiDetector(SemiBaseDetector):
 
     @contextlib.contextmanager
     def _teacher_predict_cfg(self):
-        """Inside the block the teacher's RPN test config is updated by
+        """Inside the block each teacher's RPN test config is updated by
         ``teacher_rpn_cfg`` and, with ``fg_score_thr``, its RoI head reports
         ``fg_scores``; both are restored after it."""
         override = self.semi_train_cfg['teacher_rpn_cfg']
         with_fg = self.semi_train_cfg['fg_score_thr'] is not None
-        rpn_head = self.teacher.rpn_head if override is not None else None
-        roi_head = self.teacher.roi_head if with_fg else None
-        saved_rpn = rpn_head.test_cfg if rpn_head is not None else None
-        saved_fg = roi_head.with_fg_scores if roi_head is not None else None
-        if rpn_head is not None:
-            rpn_head.test_cfg = ConfigDict({**saved_rpn, **override})
-        if roi_head is not None:
-            roi_head.with_fg_scores = True
+        saved = []
+        for teacher in self.teachers:
+            rpn_head = teacher.rpn_head if override is not None else None
+            roi_head = teacher.roi_head if with_fg else None
+            saved.append((rpn_head, None if rpn_head is None else
+                          rpn_head.test_cfg, roi_head, None if roi_head is
+                          None else roi_head.with_fg_scores))
+            if rpn_head is not None:
+                rpn_head.test_cfg = ConfigDict({**rpn_head.test_cfg,
+                                                **override})
+            if roi_head is not None:
+                roi_head.with_fg_scores = True
         try:
             yield
         finally:
-            if rpn_head is not None:
-                rpn_head.test_cfg = saved_rpn
-            if roi_head is not None:
-                roi_head.with_fg_scores = saved_fg
+            for rpn_head, rpn_cfg, roi_head, fg in saved:
+                if rpn_head is not None:
+                    rpn_head.test_cfg = rpn_cfg
+                if roi_head is not None:
+                    roi_head.with_fg_scores = fg
 
     # ------------------------------------------------------------ schedule
     @staticmethod
@@ -574,23 +605,11 @@ class LLDSemiDetector(SemiBaseDetector):
             ``max_per_img``, size and region, not yet by score or GT overlap.
         """
         cfg = self.semi_train_cfg
-        self.teacher.eval()
-        bare = [DetDataSample(metainfo=s.metainfo) for s in teacher_samples]
+        flips = normalize_flip_directions(cfg['teacher_flip'],
+                                          'semi_train_cfg.teacher_flip')
         with self._teacher_predict_cfg():
-            results = self.teacher.predict(teacher_inputs, bare,
-                                           rescale=False)
-            flips = normalize_flip_directions(cfg['teacher_flip'],
-                                              'semi_train_cfg.teacher_flip')
-            if flips:
-                shapes = [s.metainfo['img_shape'] for s in teacher_samples]
-                flipped = {
-                    d: self.teacher.predict(
-                        flip_images(teacher_inputs, shapes, d),
-                        [DetDataSample(metainfo=s.metainfo)
-                         for s in teacher_samples],
-                        rescale=False)
-                    for d in flips}
-                fuse_flip_results(results, flipped, shapes)
+            results = self.teacher_predict(teacher_inputs, teacher_samples,
+                                           flips=flips)
         lowest = cfg['similarity']['score_range'][0]
         if cfg['score_thr'] is not None:
             lowest = min(cfg['score_thr'], lowest)
@@ -640,6 +659,80 @@ class LLDSemiDetector(SemiBaseDetector):
                     cand[key] = res[key][keep]
             out.append(cand)
         return out
+
+    @torch.no_grad()
+    def teacher_predict(self, inputs: Tensor, samples: SampleList,
+                        rescale: bool = False,
+                        flips: Tuple[str, ...] = (),
+                        keep_best: bool = False) -> SampleList:
+        """Detections of the teacher, or of the fused ensemble.
+
+        Every teacher (:attr:`teachers`, in eval mode) predicts on
+        ``inputs`` and on each of their ``flips``; with more than one view
+        the views are fused (:func:`fuse_detections`; flips mapped back
+        first). Nothing else changes what a teacher reports (see
+        :meth:`_teacher_predict_cfg`).
+
+        Args:
+            inputs (Tensor): (N, 3, H, W) preprocessed batch.
+            samples (list[DetDataSample]): Their samples; only the metainfo
+                is passed on, so no teacher sees GT.
+            rescale (bool): Boxes in original-image pixels (True) or in
+                pixels of ``inputs`` (False). Flips need False.
+            flips (tuple[str]): Flip directions (``teacher_flip``).
+            keep_best (bool): Keep only the best-scoring fused detections
+                of an image, as many as its largest view has (a detector's
+                ``max_per_img`` stays a bound, e.g. for evaluation).
+
+        Returns:
+            list[DetDataSample]: ``pred_instances`` per image: the single
+            teacher's, or the fused views' (in no score order unless
+            ``keep_best``).
+        """
+        if flips and rescale:
+            raise ValueError('LLDSemiDetector.teacher_predict: flipped '
+                             'views need rescale=False')
+        shapes = [s.metainfo['img_shape'] for s in samples]
+        out, views = None, None
+        for teacher in self.teachers:
+            teacher.eval()
+            results = teacher.predict(
+                inputs, [DetDataSample(metainfo=s.metainfo) for s in samples],
+                rescale=rescale)
+            flipped = {
+                d: teacher.predict(
+                    flip_images(inputs, shapes, d),
+                    [DetDataSample(metainfo=s.metainfo) for s in samples],
+                    rescale=False)
+                for d in flips}
+            per_image = unflipped_views(results, flipped, shapes)
+            if out is None:
+                out, views = results, per_image
+            else:
+                views = [a + b for a, b in zip(views, per_image)]
+        if len(views[0]) > 1:
+            for res, image_views in zip(out, views):
+                fused = fuse_detections(image_views)
+                if keep_best:
+                    order = fused.scores.argsort(descending=True)
+                    fused = fused[order[:max(map(len, image_views))]]
+                res.pred_instances = fused
+        return out
+
+    def predict(self, batch_inputs: Tensor, batch_data_samples: SampleList,
+                rescale: bool = True) -> SampleList:
+        """mmdet's (``semi_test_cfg.predict_on``), except that an ensemble
+        teacher predicts fused: the best-scoring fused detections per image,
+        as many as the most any one teacher gave for it, set as the
+        ``pred_instances`` of ``batch_data_samples`` (returned)."""
+        if (self.semi_test_cfg.get('predict_on', 'teacher') != 'teacher'
+                or not len(self.extra_teachers)):
+            return super().predict(batch_inputs, batch_data_samples)
+        results = self.teacher_predict(batch_inputs, batch_data_samples,
+                                       rescale=rescale, keep_best=True)
+        for sample, res in zip(batch_data_samples, results):
+            sample.pred_instances = res.pred_instances
+        return batch_data_samples
 
     @staticmethod
     def _empty_candidates(res: InstanceData) -> InstanceData:

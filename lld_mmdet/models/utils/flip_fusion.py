@@ -1,4 +1,4 @@
-"""Flip test-time fusion of a teacher's detections.
+"""Test-time fusion of a teacher's detections over flips and models.
 
 :class:`LLDSemiDetector` with ``semi_train_cfg.teacher_flip`` runs its
 teacher on each image and on its mirror image(s) (a blood film has no
@@ -6,6 +6,9 @@ orientation: horizontal, vertical and diagonal flips are all valid views),
 and keeps the detections the views agree on: a detection's score becomes
 the mean of its score over all views (0 in a view that does not find it),
 so a pseudo label at ``score_thr`` needs confidence in (nearly) all of them.
+With ``semi_train_cfg.num_teachers`` > 1 each teacher of the ensemble is
+one more view (times its flips), fused by the same rule: a per-class score
+becomes the ensemble's mean class probability.
 """
 from typing import Dict, List, Sequence, Tuple
 
@@ -122,8 +125,9 @@ def fuse_detections(views: Sequence[InstanceData],
     for view in views[1:]:
         for key in keys:
             if key not in view:
-                raise KeyError(f'fuse_detections: a flipped view has no '
-                               f'{key!r} field')
+                raise KeyError(f'fuse_detections: a view (a flip or '
+                               f'another teacher) has no {key!r} field, '
+                               f'the first has')
     for key, probs in ARGMAX_KEYS.items():
         if key in first and probs not in first:
             raise KeyError(f'fuse_detections: {key!r} needs the {probs!r} '
@@ -174,14 +178,14 @@ def fuse_detections(views: Sequence[InstanceData],
     return out
 
 
-def fuse_flip_results(results: List, flipped: Dict[str, List],
-                      img_shapes: Sequence[Tuple[int, int]],
-                      iou_thr: float = 0.5) -> None:
-    """Replace each ``results[i].pred_instances`` by its fusion
-    (:func:`fuse_detections`) with ``flipped[direction][i].pred_instances``
-    of every direction, their boxes mapped back by :func:`unflip_boxes`
-    (in place; DetDataSamples of the teacher's ``predict`` with
-    ``rescale=False``)."""
+def unflipped_views(results: List, flipped: Dict[str, List],
+                    img_shapes: Sequence[Tuple[int, int]]
+                    ) -> List[List[InstanceData]]:
+    """Per image, the ``pred_instances`` of ``results[i]`` followed by those
+    of ``flipped[direction][i]`` for every direction, their boxes mapped
+    back into the frame of the image by :func:`unflip_boxes` (DetDataSamples
+    of a detector's ``predict`` with ``rescale=False``; not modified)."""
+    out = []
     for i, (res, shape) in enumerate(zip(results, img_shapes)):
         views = [res.pred_instances]
         for direction, preds in flipped.items():
@@ -189,4 +193,16 @@ def fuse_flip_results(results: List, flipped: Dict[str, List],
             view.bboxes = unflip_boxes(get_box_tensor(view.bboxes),
                                        shape, direction)
             views.append(view)
+        out.append(views)
+    return out
+
+
+def fuse_flip_results(results: List, flipped: Dict[str, List],
+                      img_shapes: Sequence[Tuple[int, int]],
+                      iou_thr: float = 0.5) -> None:
+    """Replace each ``results[i].pred_instances`` by its fusion
+    (:func:`fuse_detections`) with ``flipped[direction][i].pred_instances``
+    of every direction (:func:`unflipped_views`; in place)."""
+    for res, views in zip(results,
+                          unflipped_views(results, flipped, img_shapes)):
         res.pred_instances = fuse_detections(views, iou_thr)

@@ -42,11 +42,15 @@ def semi_batch(root, indices=(1, ), flip=1.0):
 
 
 def fake_teacher(model, boxes, scores, labels, attributes=None,
-                 fg_scores=None, class_probs=None):
-    """Make the teacher 'predict' fixed detections (teacher-view pixels)."""
+                 fg_scores=None, class_probs=None, teacher=None,
+                 rescale=False):
+    """Make the teacher (or ``teacher``, e.g. an ensemble's extra one)
+    'predict' fixed detections (teacher-view pixels, or original pixels
+    with ``rescale``)."""
+    expected_rescale = rescale
 
     def predict(inputs, samples, rescale=False):
-        assert not rescale
+        assert rescale == expected_rescale
         out = []
         for sample in samples:
             # the teacher gets bare samples: no GT to predict on
@@ -67,7 +71,7 @@ def fake_teacher(model, boxes, scores, labels, attributes=None,
             out.append(res)
         return out
 
-    model.teacher.predict = predict
+    (teacher or model.teacher).predict = predict
 
 
 def semi_model(**semi_train_cfg):
@@ -76,11 +80,14 @@ def semi_model(**semi_train_cfg):
     torch.manual_seed(0)
     # distribution alignment and the group prior register their statistics
     # when built with them
-    stats = cfg.get('fg_soft_align') or cfg.get('fg_soft_group_key')
+    # (and an ensemble its extra teachers)
+    stats = (cfg.get('fg_soft_align') or cfg.get('fg_soft_group_key')
+             or cfg.get('num_teachers'))
     model = build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg={
         key: cfg[key]
         for key in ('fg_score_thr', 'fg_soft_classes', 'fg_soft_align',
-                    'fg_soft_group_key', 'fg_soft_groups') if key in cfg
+                    'fg_soft_group_key', 'fg_soft_groups', 'num_teachers')
+        if key in cfg
     }) if stats else build_tiny_model('tiny_faster_rcnn_semi')
     model.semi_train_cfg = resolve_semi_train_cfg(cfg)
     model.train()
@@ -305,6 +312,108 @@ def test_teacher_flip_must_be_a_bool_or_directions():
     with pytest.raises(ValueError, match="got \\['sideways'\\]"):
         build_tiny_model('tiny_faster_rcnn_semi',
                          semi_train_cfg=dict(teacher_flip=['sideways']))
+
+
+@pytest.mark.parametrize('teacher_flip', [False, True])
+def test_ensemble_teacher_keeps_what_its_teachers_agree_on(tmp_path,
+                                                           teacher_flip):
+    """num_teachers=2: each teacher predicts (on every flip too) and the
+    views are fused, so a class score is the teachers' mean."""
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, flip=0.0)
+    model = semi_model(num_teachers=2, teacher_flip=teacher_flip)
+    assert len(model.teachers) == 2
+    assert not any(p.requires_grad
+                   for p in model.extra_teachers.parameters())
+    # both see cell X as class 3 (0.95 / 0.93: mean 0.94 >= score_thr
+    # 0.9); they disagree on cell Y's class (mean 0.475 for each class)
+    cells = [[44, 10, 54, 20], [46, 30, 56, 40]]
+    fake_teacher(model, boxes=cells, scores=[0.95, 0.95], labels=[3, 3])
+    fake_teacher(model, boxes=cells, scores=[0.93, 0.95], labels=[3, 5],
+                 teacher=model.extra_teachers[0])
+    seen = {}
+    for name, teacher in (('a', model.teacher),
+                          ('b', model.extra_teachers[0])):
+        predict = teacher.predict
+        teacher.predict = (
+            lambda x, s, rescale, name=name, predict=predict:
+            seen.setdefault(name, []).append(x) or predict(x, s, rescale))
+    _, samples = run_loss(model, batch)
+    views = 2 if teacher_flip else 1
+    assert [len(seen['a']), len(seen['b'])] == [views, views]
+    torch.testing.assert_close(seen['a'][0], seen['b'][0])
+    if teacher_flip:  # the fake teachers' boxes do not follow the flip
+        return
+    pseudo = samples[0].gt_instances[1:]
+    torch.testing.assert_close(get_box_tensor(pseudo.bboxes),
+                               torch.tensor([[44., 10, 54, 20]]))
+    assert pseudo.labels.tolist() == [3]
+
+
+def test_ensemble_teacher_is_evaluated_fused(tmp_path):
+    """predict_on='teacher' with an ensemble: the fused detections, at most
+    as many per image as one teacher gave; 'student' is unchanged."""
+    from conftest import tiny_batch
+    write_dataset(tmp_path, tiny_coco())
+    model = semi_model(num_teachers=2)
+    model.eval()
+    data = model.data_preprocessor(tiny_batch(tmp_path, test_mode=True),
+                                   False)
+    fake_teacher(model, boxes=[[2, 2, 12, 12], [20, 20, 30, 30],
+                               [40, 5, 50, 15]], scores=[0.9, 0.8, 0.3],
+                 labels=[3, 3, 1], rescale=True)
+    fake_teacher(model, boxes=[[2, 2, 12, 12], [20, 20, 30, 30]],
+                 scores=[0.7, 0.6], labels=[3, 5], rescale=True,
+                 teacher=model.extra_teachers[0])
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError('the student predicted')
+
+    student_predict = model.student.predict
+    model.student.predict = forbidden
+    results = model.predict(data['inputs'], data['data_samples'])
+    # the samples it was given (their GT kept for the evaluator)
+    assert results is data['data_samples']
+    assert 'gt_instances' in results[0]
+    # fused: (0.9 + 0.7) / 2, 0.8 / 2 (class 3), 0.6 / 2 (class 5), and
+    # 0.3 / 2 (class 1): the fourth is one more than teacher 1's three
+    for res in results:
+        torch.testing.assert_close(res.pred_instances.scores,
+                                   torch.tensor([0.8, 0.4, 0.3]))
+        assert res.pred_instances.labels.tolist() == [3, 3, 5]
+    model.student.predict = student_predict
+    model.semi_test_cfg['predict_on'] = 'student'
+    model.teacher.predict = model.extra_teachers[0].predict = forbidden
+    assert len(model.predict(data['inputs'], data['data_samples'])) == 2
+
+
+def test_ensemble_of_one_model_twice_predicts_as_that_model(tmp_path):
+    """Fusing a real teacher with an identical copy changes nothing: every
+    detection matches its copy (mean score = its score, same box)."""
+    from conftest import tiny_batch
+    write_dataset(tmp_path, tiny_coco())
+    model = semi_model(num_teachers=2)
+    model.extra_teachers[0].load_state_dict(model.teacher.state_dict())
+    model.eval()
+    data = model.data_preprocessor(tiny_batch(tmp_path, test_mode=True),
+                                   False)
+    with torch.no_grad():
+        single = model.teacher.predict(data['inputs'], data['data_samples'])
+    both = model.predict(data['inputs'], copy.deepcopy(data['data_samples']))
+    for one, fused in zip(single, both):
+        one, fused = one.pred_instances, fused.pred_instances
+        assert len(one) > 0 and len(fused) == len(one)
+        a, b = one.scores.argsort(), fused.scores.argsort()
+        torch.testing.assert_close(fused.scores[b], one.scores[a])
+        torch.testing.assert_close(fused.bboxes[b], one.bboxes[a])
+        assert torch.equal(fused.labels[b], one.labels[a])
+
+
+@pytest.mark.parametrize('value', [0, 1.5, True, '2'])
+def test_num_teachers_errors(value):
+    with pytest.raises(ValueError, match='semi_train_cfg.num_teachers must '
+                       'be a whole number >= 1'):
+        resolve_semi_train_cfg(dict(num_teachers=value))
 
 
 def test_fully_annotated_images_get_no_pseudo_labels(tmp_path):
@@ -1173,6 +1282,75 @@ def test_teacher_checkpoint_errors_name_the_file(tmp_path):
             tmp_path / 'other.pth')).before_train(_Runner(model))
 
 
+def test_ensemble_teacher_checkpoints_load_in_order(tmp_path):
+    from lld_mmdet.engine.hooks import LLDMeanTeacherHook
+    model = semi_model(num_teachers=2)
+    student = copy.deepcopy(model.student.state_dict())
+    first = _other_detector_checkpoint(model, tmp_path / 'a.pth')
+    # a teacher-student checkpoint whose student holds other weights again
+    second = {k: v + 2.0 if v.dtype.is_floating_point else v
+              for k, v in student.items()}
+    torch.save(dict(state_dict={
+        **{f'student.{k}': v for k, v in second.items()},
+        **{f'teacher.{k}': v * 0 for k, v in second.items()}}),
+        str(tmp_path / 'b.pth'))
+    hook = LLDMeanTeacherHook(
+        freeze_after_burn_in=True,
+        teacher_checkpoint=[str(tmp_path / 'a.pth'), str(tmp_path / 'b.pth')],
+        teacher_checkpoint_branch=['teacher', 'student'])
+    hook.before_train(_Runner(model))
+    hook.after_train_iter(_Runner(model, iteration=1), 0)
+    for teacher, expected in zip(model.teachers, (first, second)):
+        for key, value in teacher.state_dict().items():
+            torch.testing.assert_close(value, expected[key], msg=key)
+    for key, value in model.student.state_dict().items():
+        torch.testing.assert_close(value, student[key], msg=key)
+    # resumed: the run's checkpoint held both teachers
+    model.extra_teachers[0].load_state_dict(model.student.state_dict())
+    hook.before_train(_Runner(model, iteration=4))
+    for key, value in model.extra_teachers[0].state_dict().items():
+        torch.testing.assert_close(value, student[key], msg=key)
+
+
+def test_ensemble_teacher_checkpoint_errors(tmp_path):
+    from lld_mmdet.engine.hooks import LLDMeanTeacherHook
+    path = str(tmp_path / 'a.pth')
+    pair = semi_model(num_teachers=2)
+    _other_detector_checkpoint(pair, path)
+    with pytest.raises(ValueError, match='1 teacher_checkpoint files for a '
+                       'teacher of 2 model.*num_teachers=2'):
+        LLDMeanTeacherHook(teacher_checkpoint=path,
+                           freeze_after_burn_in=True).before_train(
+                               _Runner(pair))
+    with pytest.raises(ValueError, match='0 teacher_checkpoint files'):
+        LLDMeanTeacherHook().before_train(_Runner(pair))
+    with pytest.raises(ValueError, match='2 teacher_checkpoint files for a '
+                       'teacher of 1 model'):
+        LLDMeanTeacherHook(teacher_checkpoint=[path, path],
+                           freeze_after_burn_in=True).before_train(
+                               _Runner(semi_model()))
+    with pytest.raises(ValueError, match='needs freeze_after_burn_in=True'):
+        LLDMeanTeacherHook(teacher_checkpoint=[path, path]).before_train(
+            _Runner(pair))
+    # every file is checked before any is loaded
+    before = copy.deepcopy(pair.teacher.state_dict())
+    with pytest.raises(FileNotFoundError, match='no.pth'):
+        LLDMeanTeacherHook(teacher_checkpoint=[path, str(tmp_path / 'no.pth')],
+                           freeze_after_burn_in=True).before_train(
+                               _Runner(pair))
+    for key, value in pair.teacher.state_dict().items():
+        torch.testing.assert_close(value, before[key], msg=key)
+    with pytest.raises(ValueError, match='3 teacher_checkpoint_branch values '
+                       'for 2 teacher_checkpoint files'):
+        LLDMeanTeacherHook(teacher_checkpoint=[path, path],
+                           teacher_checkpoint_branch=['teacher'] * 3)
+    with pytest.raises(ValueError, match="not \\['teacher', 'ema'\\]"):
+        LLDMeanTeacherHook(teacher_checkpoint=[path, path],
+                           teacher_checkpoint_branch=['teacher', 'ema'])
+    with pytest.raises(TypeError, match='teacher_checkpoint must be a str'):
+        LLDMeanTeacherHook(teacher_checkpoint=[path, 3])
+
+
 # ---------------------------------------------------------- whole runs
 @pytest.mark.parametrize('base', ['tiny_faster_rcnn_semi', 'tiny_dino_semi'])
 def test_semi_training_evaluates_and_resumes_teacher_and_student(
@@ -1245,6 +1423,38 @@ def test_semi_training_evaluates_and_resumes_teacher_and_student(
         for key, value in last['state_dict'].items():
             torch.testing.assert_close(again['state_dict'][key], value,
                                        rtol=1e-4, atol=1e-5, msg=key)
+
+
+def test_ensemble_teacher_trains_and_is_evaluated(tmp_path):
+    """tools/train.py with num_teachers=2 loaded from two checkpoints: the
+    teachers stay those models, the checkpoint holds them, the validation
+    scores the fused ensemble and the student."""
+    write_dataset(tmp_path, tiny_coco())
+    files = []
+    for seed in (1, 2):
+        torch.manual_seed(seed)
+        plain = build_tiny_model('tiny_faster_rcnn_sparse')
+        files.append(str(tmp_path / f'seed{seed}.pth'))
+        torch.save(dict(state_dict=plain.state_dict()), files[-1])
+    config = write_tiny_config(
+        tmp_path, base='tiny_faster_rcnn_semi',
+        train_cfg=dict(max_epochs=1, val_interval=1),
+        model=dict(semi_train_cfg=dict(num_teachers=2)),
+        custom_hooks=[dict(type='LLDMeanTeacherHook', momentum=0.5,
+                           freeze_after_burn_in=True,
+                           teacher_checkpoint=files),
+                      dict(type='PseudoLabelStatsHook')])
+    work = str(tmp_path / 'work')
+    log = run_train_tool(config, work)
+    assert 'teacher/lld/bbox_mAP_50' in log and 'student/lld/bbox_mAP' in log
+    assert 'pseudo_per_img' in log
+    state = torch.load(osp.join(work, 'epoch_1.pth'),
+                       weights_only=True)['state_dict']
+    for prefix, path in zip(('teacher.', 'extra_teachers.0.'), files):
+        loaded = torch.load(path, weights_only=True)['state_dict']
+        for key, value in loaded.items():
+            torch.testing.assert_close(state[prefix + key], value,
+                                       msg=prefix + key)
 
 
 def test_plain_detector_checkpoint_initialises_teacher_and_student(tmp_path):

@@ -159,7 +159,7 @@ def test_unknown_or_missing_fields_are_named():
     with pytest.raises(KeyError, match="'depth'"):
         fuse_detections([orig, dets([], [], [], depth=torch.ones(0))])
     orig = dets([[0, 0, 10, 10]], [0.9], [0], fg_scores=torch.ones(1))
-    with pytest.raises(KeyError, match='flipped view has no .fg_scores'):
+    with pytest.raises(KeyError, match='another teacher. has no .fg_scores'):
         fuse_detections([orig, dets([], [], [])])
     orig = dets([[0, 0, 10, 10]], [0.9], [0],
                 attribute_labels=torch.zeros(1, 1, dtype=torch.long))
