@@ -9,6 +9,8 @@ methods = [
          demo='demo/faster_rcnn_sparse_semi_no_sim.py'),
     dict(name='no_pseudo_labels', config='ablations/dino_sparse_no_pseudo.py',
          demo='demo/ablations/faster_rcnn_sparse_semi_no_pseudo.py'),
+    dict(name='ema_teacher_only', config='ablations/dino_sparse_ema_only.py',
+         demo='demo/ablations/faster_rcnn_sparse_semi_ema_only.py'),
     dict(name='no_region_ignore',
          config='ablations/dino_sparse_no_region_ignore.py',
          demo='demo/ablations/faster_rcnn_sparse_semi_no_region_ignore.py'),

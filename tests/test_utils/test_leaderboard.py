@@ -39,8 +39,8 @@ def test_domain_files_and_patterns():
 @pytest.mark.parametrize('suite, demo, count', [
     ('cross_microscope', False, 24), ('cross_microscope', True, 12),
     ('cross_camera', False, 24), ('in_domain', True, 12),
-    ('cross_magnification', False, 18), ('ablations', False, 9),
-    ('ablations', True, 9)
+    ('cross_magnification', False, 18), ('ablations', False, 10),
+    ('ablations', True, 10)
 ])
 def test_suite_expansion(suite, demo, count):
     entries = expand_suite(
