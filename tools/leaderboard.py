@@ -13,7 +13,8 @@ result goes to DIR/<entry>/result.json (for a teacher-student method with
 the pseudo-label statistics of its last two training epochs). Rerunning
 skips finished entries and retries failed ones. --demo swaps every method for its configs/demo/
 counterpart and applies the suite's demo_schedule (the demo set has all 12
-domains). --only runs the entries whose name matches a shell pattern.
+domains). --only runs the entries whose name (<method>__<train>__<test>)
+or method matches a shell pattern (an error if none does).
 --test-only evaluates checkpoints from --checkpoints DIR (<entry>.pth or
 <entry>/*.pth) instead of training. --collect builds the tables from the
 result.json files already in DIR (e.g. runs made on other machines).
@@ -35,7 +36,8 @@ def parse_args(argv=None):
     parser.add_argument('--demo', action='store_true',
                         help='run the suite on the embedded demo set')
     parser.add_argument('--work-dir', help='where entries and tables go')
-    parser.add_argument('--only', help='shell pattern of entry names to run')
+    parser.add_argument('--only', help='shell pattern of entry names or '
+                        'methods to run')
     parser.add_argument('--test-only', action='store_true',
                         help='evaluate given checkpoints, do not train')
     parser.add_argument('--checkpoints', help='checkpoints for --test-only')
@@ -68,9 +70,12 @@ def main(argv=None):
         work_dir = args.work_dir or osp.join(REPO, 'work_dirs', 'leaderboard',
                                              name)
         print(f'{name}: {len(entries)} entries -> {work_dir}', flush=True)
-        run_suite(entries, work_dir, only=args.only,
-                  checkpoints=args.checkpoints,
-                  echo=lambda msg: print(msg, flush=True))
+        try:
+            run_suite(entries, work_dir, only=args.only,
+                      checkpoints=args.checkpoints,
+                      echo=lambda msg: print(msg, flush=True))
+        except ValueError as err:  # --only matches nothing
+            sys.exit(str(err))
         # the tables cover every entry of the suite finished so far
         records = collect(work_dir)
         names = {e['name'] for e in entries}

@@ -306,9 +306,22 @@ def run_suite(entries: List[dict],
               echo: Callable = print) -> List[dict]:
     """Run every entry not finished yet (no ``result.json`` with status
     done); a failure is recorded (``result.json`` with status ``failed``
-    and the error) and the others continue. Returns all records."""
+    and the error) and the others continue. Returns all records.
+
+    ``only``: a shell pattern; only the entries whose name
+    (``<method>__<train>__<test>``) or method matches it run. A pattern
+    that matches none raises a ValueError naming it and some names.
+    """
     if only:
-        entries = [e for e in entries if fnmatch(e['name'], only)]
+        matched = [e for e in entries
+                   if fnmatch(e['name'], only) or fnmatch(e['method'], only)]
+        if not matched:
+            names = ', '.join(e['name'] for e in entries[:3])
+            raise ValueError(
+                f'--only {only!r} matches no entry of the suite (neither a '
+                f'name <method>__<train>__<test> nor a method), e.g. '
+                f'{names}')
+        entries = matched
     records = []
     for i, entry in enumerate(entries, 1):
         entry_dir = osp.join(work_dir, entry['name'])

@@ -133,6 +133,15 @@ def test_failures_are_recorded_and_do_not_stop_the_suite(tmp_path):
     run_suite(_entries(), str(tmp_path / 'only'), runner=runner,
               only='*L_100X_C1__H_100X_C1', echo=lambda m: None)
     assert calls == [_entries()[1]['name']]
+    # a method name matches all of its entries; no match is an error
+    calls.clear()
+    method = _entries()[0]['method']
+    run_suite(_entries(), str(tmp_path / 'method'), runner=runner,
+              only=method, echo=lambda m: None)
+    assert calls == [e['name'] for e in _entries() if e['method'] == method]
+    with pytest.raises(ValueError, match="--only 'nope' matches no entry"):
+        run_suite(_entries(), str(tmp_path / 'none'), runner=runner,
+                  only='nope', echo=lambda m: None)
 
 
 def test_metrics_summary_and_tables(tmp_path):
