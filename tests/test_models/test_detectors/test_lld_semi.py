@@ -350,6 +350,32 @@ def test_ensemble_teacher_keeps_what_its_teachers_agree_on(tmp_path,
     assert pseudo.labels.tolist() == [3]
 
 
+def test_ensemble_of_real_dino_teachers(tmp_path):
+    """A DINO ensemble: both teachers predict, their detections (with
+    attributes) fuse, and the step gives finite losses."""
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, indices=(1, 2))
+    torch.manual_seed(0)
+    model = build_tiny_model('tiny_dino_semi', semi_train_cfg=dict(
+        preset='dino', num_teachers=2, score_thr=0.0,
+        similarity=dict(score_range=(0.0, 1.0))))
+    model.train()
+    calls = []
+    for i, teacher in enumerate(model.teachers):
+        predict = teacher.predict
+        teacher.predict = (
+            lambda x, s, rescale, i=i, predict=predict:
+            calls.append(i) or predict(x, s, rescale))
+    losses, _ = run_loss(model, batch)
+    assert calls == [0, 1]
+    total, _ = model.parse_losses(losses)
+    assert torch.isfinite(total)
+    total.backward()  # the student learns; no teacher gets a gradient
+    assert any(p.grad is not None for p in model.student.parameters())
+    assert all(p.grad is None for t in model.teachers
+               for p in t.parameters())
+
+
 def test_ensemble_teacher_is_evaluated_fused(tmp_path):
     """predict_on='teacher' with an ensemble: the fused detections, at most
     as many per image as one teacher gave; 'student' is unchanged."""
