@@ -91,7 +91,10 @@ ROWS = {
                     ('full labels, no attribute branch (control)',
                      'ablations/faster_rcnn_attr_no_attributes'),
                     ('sparse, region ignore, no attribute branch (control)',
-                     'ablations/faster_rcnn_sparse_no_attributes')],
+                     'ablations/faster_rcnn_sparse_no_attributes'),
+                    ('sparse, region ignore + weight averaging (EMA, the '
+                     'semi teacher\'s), no teacher-student wrapper (control)',
+                     'faster_rcnn_sparse_ema')],
     'dino': [('full labels (upper bound)', 'dino_attr'),
              ('sparse, naive', 'dino_sparse_naive'),
              ('sparse, region ignore', 'dino_sparse_ignore'),

@@ -116,6 +116,28 @@ def test_ensemble_round2_config_loads_one_first_round_per_seed():
     assert ensemble.model == round2.model
 
 
+
+def test_weight_averaging_control_averages_as_the_semi_teacher_does():
+    """configs/demo/faster_rcnn_sparse_ema.py is region ignore plus the
+    flagship teacher's EMA (same momentum, buffers averaged, started after
+    the same burn-in), with nothing else of the wrapper."""
+    demo = osp.join(REPO, 'configs', 'demo')
+    ema = Config.fromfile(osp.join(demo, 'faster_rcnn_sparse_ema.py'))
+    sparse = Config.fromfile(osp.join(demo, 'faster_rcnn_sparse.py'))
+    semi = Config.fromfile(osp.join(demo, 'faster_rcnn_sparse_semi.py'))
+    assert ema.model == sparse.model
+    assert ema.train_dataloader == sparse.train_dataloader
+    [hook] = ema.custom_hooks
+    [teacher_hook] = [h for h in semi.custom_hooks
+                      if h.type == 'LLDMeanTeacherHook']
+    assert hook.type == 'EMAHook'
+    assert hook.momentum == teacher_hook.momentum
+    assert hook.update_buffers
+    # EMAHook averages from epoch index begin_epoch - 1 on; the semi
+    # teacher from the first epoch after the burn-in
+    assert semi.model.semi_train_cfg.by_epoch
+    assert hook.begin_epoch - 1 == semi.model.semi_train_cfg.burn_in
+
 @pytest.mark.parametrize('student_config,teacher_config,branch', [
     ('faster_rcnn_sparse_self_train', 'faster_rcnn_sparse', 'teacher'),
     ('faster_rcnn_sparse_self_train_round2', 'faster_rcnn_sparse_self_train',

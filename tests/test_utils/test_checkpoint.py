@@ -47,6 +47,44 @@ def test_resume_reproduces_the_uninterrupted_run(tmp_path):
                       HistoryBuffer)
 
 
+
+def test_resume_keeps_the_weight_average(tmp_path):
+    """With mmengine's EMAHook (configs/demo/faster_rcnn_sparse_ema.py) a
+    checkpoint's ``state_dict`` holds the averaged weights and
+    ``ema_state_dict`` the raw ones; a resumed run must restore both, so it
+    ends where the uninterrupted run ends."""
+    write_dataset(tmp_path, tiny_coco())
+    deterministic = dict(sampler=dict(_delete_=True, type='PseudoSampler'))
+    config = write_tiny_config(
+        tmp_path, model=dict(train_cfg=dict(rpn=deterministic,
+                                            rcnn=deterministic)),
+        train_dataloader=dict(dataset=dict(pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadLLDAnnotations'),
+            dict(type='Resize', scale=(64, 64), keep_ratio=True),
+            dict(type='PackLLDInputs')
+        ])),
+        train_cfg=dict(max_epochs=3),
+        custom_hooks=[dict(type='EMAHook', momentum=0.5,
+                           update_buffers=True)])
+    straight = str(tmp_path / 'straight')
+    train(config, straight)
+    resumed = str(tmp_path / 'resumed')
+    log = train(config, resumed, '--resume',
+                osp.join(straight, 'epoch_2.pth'))
+    assert 'resumed epoch: 2, iter: 4' in log
+    a = torch.load(osp.join(straight, 'epoch_3.pth'), weights_only=True)
+    b = torch.load(osp.join(resumed, 'epoch_3.pth'), weights_only=True)
+    # the saved model is the average, not the last raw weights
+    key = 'roi_head.bbox_head.fc_cls.weight'
+    assert not torch.allclose(a['state_dict'][key],
+                              a['ema_state_dict']['module.' + key])
+    for part, prefix in (('state_dict', ''), ('ema_state_dict', 'module.')):
+        for name, value in a[part].items():
+            torch.testing.assert_close(b[part][name], value, rtol=1e-5,
+                                       atol=1e-6, msg=f'{part} {name}')
+        assert prefix + key in a[part]
+
 class _GetattrOnOtherObject:
     """Pickles as ``getattr(numpy.ndarray, 'tofile')``: a getattr the
     allowlist must refuse (only HistoryBuffer methods are allowed)."""
