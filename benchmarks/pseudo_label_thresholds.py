@@ -59,7 +59,6 @@ def main():
     from mmengine.config import Config
     from mmengine.dataset import pseudo_collate
 
-    import lld_mmdet  # noqa: F401
     from lld_mmdet.engine.hooks import PseudoLabelStatsHook
     from lld_mmdet.engine.hooks.mean_teacher_hook import load_teacher_weights
     from lld_mmdet.evaluation.metrics import match_detections

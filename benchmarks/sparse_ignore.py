@@ -94,7 +94,18 @@ ROWS = {
                      'ablations/faster_rcnn_sparse_no_attributes'),
                     ('sparse, region ignore + weight averaging (EMA, the '
                      'semi teacher\'s), no teacher-student wrapper (control)',
-                     'faster_rcnn_sparse_ema')],
+                     'faster_rcnn_sparse_ema'),
+                    ('full labels + weight averaging (EMA; control)',
+                     'faster_rcnn_attr_ema'),
+                    ('sparse, naive + weight averaging (EMA; control)',
+                     'faster_rcnn_sparse_naive_ema'),
+                    ('sparse, region ignore + the semi student\'s '
+                     'photometric jitter, no teacher-student wrapper '
+                     '(control)', 'faster_rcnn_sparse_photo'),
+                    ('full labels + photometric jitter (control)',
+                     'faster_rcnn_attr_photo'),
+                    ('sparse, naive + photometric jitter (control)',
+                     'faster_rcnn_sparse_naive_photo')],
     'dino': [('full labels (upper bound)', 'dino_attr'),
              ('sparse, naive', 'dino_sparse_naive'),
              ('sparse, region ignore', 'dino_sparse_ignore'),

@@ -116,17 +116,19 @@ def test_ensemble_round2_config_loads_one_first_round_per_seed():
     assert ensemble.model == round2.model
 
 
-
-def test_weight_averaging_control_averages_as_the_semi_teacher_does():
-    """configs/demo/faster_rcnn_sparse_ema.py is region ignore plus the
-    flagship teacher's EMA (same momentum, buffers averaged, started after
-    the same burn-in), with nothing else of the wrapper."""
+@pytest.mark.parametrize('base', ['faster_rcnn_sparse', 'faster_rcnn_attr',
+                                  'faster_rcnn_sparse_naive'])
+def test_weight_averaging_controls_average_as_the_semi_teacher_does(base):
+    """configs/demo/<base>_ema.py is <base>.py plus the flagship teacher's
+    EMA (same momentum, buffers averaged, started after the same burn-in),
+    with nothing else of the wrapper."""
     demo = osp.join(REPO, 'configs', 'demo')
-    ema = Config.fromfile(osp.join(demo, 'faster_rcnn_sparse_ema.py'))
-    sparse = Config.fromfile(osp.join(demo, 'faster_rcnn_sparse.py'))
+    ema = Config.fromfile(osp.join(demo, f'{base}_ema.py'))
+    plain = Config.fromfile(osp.join(demo, f'{base}.py'))
     semi = Config.fromfile(osp.join(demo, 'faster_rcnn_sparse_semi.py'))
-    assert ema.model == sparse.model
-    assert ema.train_dataloader == sparse.train_dataloader
+    assert ema.model == plain.model
+    assert ema.train_dataloader == plain.train_dataloader
+    assert 'custom_hooks' not in plain
     [hook] = ema.custom_hooks
     [teacher_hook] = [h for h in semi.custom_hooks
                       if h.type == 'LLDMeanTeacherHook']
@@ -137,6 +139,33 @@ def test_weight_averaging_control_averages_as_the_semi_teacher_does():
     # teacher from the first epoch after the burn-in
     assert semi.model.semi_train_cfg.by_epoch
     assert hook.begin_epoch - 1 == semi.model.semi_train_cfg.burn_in
+
+
+@pytest.mark.parametrize('base,pipeline', [
+    ('faster_rcnn_sparse', 'sparse_train_pipeline'),
+    ('faster_rcnn_attr', 'train_pipeline'),
+    ('faster_rcnn_sparse_naive', 'sparse_train_pipeline')])
+def test_photometric_controls_add_the_semi_student_jitter(base, pipeline):
+    """configs/demo/<base>_photo.py is <base>.py whose training pipeline has
+    the semi student view's brightness / contrast jitter after the flip,
+    and nothing else changed."""
+    demo = osp.join(REPO, 'configs', 'demo')
+    photo = Config.fromfile(osp.join(demo, f'{base}_photo.py'))
+    plain = Config.fromfile(osp.join(demo, f'{base}.py'))
+    semi = Config.fromfile(osp.join(demo, 'faster_rcnn_sparse_semi.py'))
+    assert photo.model == plain.model
+    student = semi.train_dataloader.dataset.pipeline[-1].student
+    jitter = [t for t in student if t.type in ('Brightness', 'Contrast')]
+    assert len(jitter) == 2
+    steps = photo.train_dataloader.dataset.pipeline
+    assert plain.train_dataloader.dataset.pipeline == plain[pipeline]
+    flip = [t.type for t in steps].index('RandomFlip')
+    assert steps[flip + 1:flip + 3] == jitter
+    assert steps[:flip + 1] + steps[flip + 3:] == plain[pipeline]
+    photo.train_dataloader.dataset.pop('pipeline')
+    plain.train_dataloader.dataset.pop('pipeline')
+    assert photo.train_dataloader == plain.train_dataloader
+
 
 @pytest.mark.parametrize('student_config,teacher_config,branch', [
     ('faster_rcnn_sparse_self_train', 'faster_rcnn_sparse', 'teacher'),

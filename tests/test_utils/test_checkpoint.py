@@ -2,8 +2,6 @@
 import io
 import os.path as osp
 import pickle
-import subprocess
-import sys
 
 import numpy as np
 import pytest
