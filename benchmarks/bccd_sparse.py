@@ -58,6 +58,8 @@ ROWS = {
     'faster_rcnn_sparse_self_train_gt_iou03': 'sparse, region ignore + '
     'self-training, pseudo labels may touch a GT box (dropped only at IoU > '
     '0.3 with one)',
+    'faster_rcnn_sparse_photo': 'sparse, region ignore + the semi '
+    'student\'s photometric jitter, no teacher (control)',
 }
 REFERENCE = {'faster_rcnn_full': (0.519, 0.874),
              'faster_rcnn_sparse_naive': (0.411, 0.703)}

@@ -141,18 +141,20 @@ def test_weight_averaging_controls_average_as_the_semi_teacher_does(base):
     assert hook.begin_epoch - 1 == semi.model.semi_train_cfg.burn_in
 
 
-@pytest.mark.parametrize('base,pipeline', [
-    ('faster_rcnn_sparse', 'sparse_train_pipeline'),
-    ('faster_rcnn_attr', 'train_pipeline'),
-    ('faster_rcnn_sparse_naive', 'sparse_train_pipeline')])
-def test_photometric_controls_add_the_semi_student_jitter(base, pipeline):
-    """configs/demo/<base>_photo.py is <base>.py whose training pipeline has
-    the semi student view's brightness / contrast jitter after the flip,
+@pytest.mark.parametrize('data,base,pipeline', [
+    ('demo', 'faster_rcnn_sparse', 'sparse_train_pipeline'),
+    ('demo', 'faster_rcnn_attr', 'train_pipeline'),
+    ('demo', 'faster_rcnn_sparse_naive', 'sparse_train_pipeline'),
+    ('bccd', 'faster_rcnn_sparse', 'train_pipeline')])
+def test_photometric_controls_add_the_semi_student_jitter(data, base,
+                                                          pipeline):
+    """configs/<data>/<base>_photo.py is <base>.py whose training pipeline
+    has the semi student view's brightness / contrast jitter after the flip,
     and nothing else changed."""
-    demo = osp.join(REPO, 'configs', 'demo')
-    photo = Config.fromfile(osp.join(demo, f'{base}_photo.py'))
-    plain = Config.fromfile(osp.join(demo, f'{base}.py'))
-    semi = Config.fromfile(osp.join(demo, 'faster_rcnn_sparse_semi.py'))
+    configs = osp.join(REPO, 'configs', data)
+    photo = Config.fromfile(osp.join(configs, f'{base}_photo.py'))
+    plain = Config.fromfile(osp.join(configs, f'{base}.py'))
+    semi = Config.fromfile(osp.join(configs, 'faster_rcnn_sparse_semi.py'))
     assert photo.model == plain.model
     student = semi.train_dataloader.dataset.pipeline[-1].student
     jitter = [t for t in student if t.type in ('Brightness', 'Contrast')]
