@@ -1,5 +1,6 @@
 """Checkpoints load under torch>=2.6 weights_only, and --resume works."""
 import io
+import os
 import os.path as osp
 import pickle
 
@@ -13,27 +14,38 @@ from mmengine.logging import HistoryBuffer
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-def test_resume_reproduces_the_uninterrupted_run(tmp_path):
+def train_straight_and_resumed(tmp_path, resume_epoch, **overrides):
+    """Train the tiny config (``overrides`` merged in) without interruption
+    and again resumed from the first run's ``epoch_{resume_epoch}.pth``;
+    return both runs' last checkpoints (loaded) and the resumed run's log.
+    No random transform and no random box sampling: the only state that
+    carries across the resume is what the checkpoint holds."""
     write_dataset(tmp_path, tiny_coco())
-    # No random transform and no random box sampling: the only state that
-    # carries from epoch 1 to epoch 2 is what the checkpoint holds.
     deterministic = dict(sampler=dict(_delete_=True, type='PseudoSampler'))
-    config = write_tiny_config(tmp_path, model=dict(train_cfg=dict(
-        rpn=deterministic, rcnn=deterministic)), train_dataloader=dict(
-        dataset=dict(pipeline=[
+    config = write_tiny_config(
+        tmp_path, model=dict(train_cfg=dict(rpn=deterministic,
+                                            rcnn=deterministic)),
+        train_dataloader=dict(dataset=dict(pipeline=[
             dict(type='LoadImageFromFile'),
             dict(type='LoadLLDAnnotations'),
             dict(type='Resize', scale=(64, 64), keep_ratio=True),
             dict(type='PackLLDInputs')
-        ])))
+        ])), **overrides)
     straight = str(tmp_path / 'straight')
     train(config, straight)
     resumed = str(tmp_path / 'resumed')
     log = train(config, resumed, '--resume',
-                osp.join(straight, 'epoch_1.pth'))
+                osp.join(straight, f'epoch_{resume_epoch}.pth'))
+    last = max(int(name[6:-4]) for name in os.listdir(straight)
+               if name.startswith('epoch_'))
+    a, b = (torch.load(osp.join(run, f'epoch_{last}.pth'), weights_only=True)
+            for run in (straight, resumed))
+    return a, b, log
+
+
+def test_resume_reproduces_the_uninterrupted_run(tmp_path):
+    a, b, log = train_straight_and_resumed(tmp_path, 1)
     assert 'resumed epoch: 1, iter: 2' in log
-    a = torch.load(osp.join(straight, 'epoch_2.pth'), weights_only=True)
-    b = torch.load(osp.join(resumed, 'epoch_2.pth'), weights_only=True)
     assert a['meta']['epoch'] == b['meta']['epoch'] == 2
     assert a['optimizer']['param_groups'][0]['lr'] == pytest.approx(1e-3)
     assert b['optimizer']['param_groups'][0]['lr'] == pytest.approx(1e-3)
@@ -45,43 +57,27 @@ def test_resume_reproduces_the_uninterrupted_run(tmp_path):
                       HistoryBuffer)
 
 
-
 def test_resume_keeps_the_weight_average(tmp_path):
-    """With mmengine's EMAHook (configs/demo/faster_rcnn_sparse_ema.py) a
-    checkpoint's ``state_dict`` holds the averaged weights and
-    ``ema_state_dict`` the raw ones; a resumed run must restore both, so it
-    ends where the uninterrupted run ends."""
-    write_dataset(tmp_path, tiny_coco())
-    deterministic = dict(sampler=dict(_delete_=True, type='PseudoSampler'))
-    config = write_tiny_config(
-        tmp_path, model=dict(train_cfg=dict(rpn=deterministic,
-                                            rcnn=deterministic)),
-        train_dataloader=dict(dataset=dict(pipeline=[
-            dict(type='LoadImageFromFile'),
-            dict(type='LoadLLDAnnotations'),
-            dict(type='Resize', scale=(64, 64), keep_ratio=True),
-            dict(type='PackLLDInputs')
-        ])),
-        train_cfg=dict(max_epochs=3),
+    """With mmengine's EMAHook (configs/_base_/ema_demo.py) a checkpoint's
+    ``state_dict`` holds the averaged weights and ``ema_state_dict`` the raw
+    ones; a resumed run must restore both, so it ends where the
+    uninterrupted run ends."""
+    a, b, log = train_straight_and_resumed(
+        tmp_path, 2, train_cfg=dict(max_epochs=3),
         custom_hooks=[dict(type='EMAHook', momentum=0.5,
                            update_buffers=True)])
-    straight = str(tmp_path / 'straight')
-    train(config, straight)
-    resumed = str(tmp_path / 'resumed')
-    log = train(config, resumed, '--resume',
-                osp.join(straight, 'epoch_2.pth'))
     assert 'resumed epoch: 2, iter: 4' in log
-    a = torch.load(osp.join(straight, 'epoch_3.pth'), weights_only=True)
-    b = torch.load(osp.join(resumed, 'epoch_3.pth'), weights_only=True)
+    assert a['meta']['epoch'] == b['meta']['epoch'] == 3
     # the saved model is the average, not the last raw weights
     key = 'roi_head.bbox_head.fc_cls.weight'
     assert not torch.allclose(a['state_dict'][key],
                               a['ema_state_dict']['module.' + key])
     for part, prefix in (('state_dict', ''), ('ema_state_dict', 'module.')):
+        assert prefix + key in a[part]
         for name, value in a[part].items():
             torch.testing.assert_close(b[part][name], value, rtol=1e-5,
                                        atol=1e-6, msg=f'{part} {name}')
-        assert prefix + key in a[part]
+
 
 class _GetattrOnOtherObject:
     """Pickles as ``getattr(numpy.ndarray, 'tofile')``: a getattr the
