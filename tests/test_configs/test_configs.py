@@ -145,7 +145,9 @@ def test_weight_averaging_controls_average_as_the_semi_teacher_does(base):
     ('demo', 'faster_rcnn_sparse', 'sparse_train_pipeline'),
     ('demo', 'faster_rcnn_attr', 'train_pipeline'),
     ('demo', 'faster_rcnn_sparse_naive', 'sparse_train_pipeline'),
-    ('bccd', 'faster_rcnn_sparse', 'train_pipeline')])
+    ('bccd', 'faster_rcnn_sparse', 'train_pipeline'),
+    ('bccd', 'faster_rcnn_full', 'train_pipeline'),
+    ('bccd', 'faster_rcnn_sparse_naive', 'train_pipeline')])
 def test_photometric_controls_add_the_semi_student_jitter(data, base,
                                                           pipeline):
     """configs/<data>/<base>_photo.py is <base>.py whose training pipeline
