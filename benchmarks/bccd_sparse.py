@@ -5,8 +5,9 @@ design.md reference Faster R-CNN (full / sparse naive / sparse region ignore
 with the finished region-ignore model as a frozen teacher / a second round
 with that run's student as the teacher / self-training with foreground
 pseudo labels, with pseudo background, from the paper's score threshold
-0.95, with the teacher's detections fused over flips of each field, or
-with pseudo labels allowed to touch a GT box; and, as controls, region
+0.95, with the teacher's detections fused over flips of each field,
+with pseudo labels allowed to touch a GT box, or with one score threshold
+per class; and, as controls, region
 ignore, full and naive trained with the semi student's photometric jitter)
 and evaluate on the fully annotated test split. The gap shares are
 tabulated against each pair of references (full and naive, plain and with
@@ -61,6 +62,9 @@ ROWS = {
     'faster_rcnn_sparse_self_train_gt_iou03': 'sparse, region ignore + '
     'self-training, pseudo labels may touch a GT box (dropped only at IoU > '
     '0.3 with one)',
+    'faster_rcnn_sparse_self_train_class_thr': 'sparse, region ignore + '
+    'self-training, one score threshold per class (WBC 0.5, RBC 0.9, '
+    'platelets 0.5)',
     'faster_rcnn_sparse_photo': 'sparse, region ignore + the semi '
     'student\'s photometric jitter, no teacher (control)',
     'faster_rcnn_full_photo': 'full + the semi student\'s photometric '

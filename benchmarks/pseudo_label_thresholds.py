@@ -7,7 +7,7 @@ and, to tell box errors from class errors, with any class.
 
     python benchmarks/pseudo_label_thresholds.py CONFIG CHECKPOINT
         [CHECKPOINT ...] [--name N]
-        [--score {class,fg}] [--branch {teacher,student}]
+        [--score {class,fg}] [--branch {teacher,student}] [--per-class THR]
         [--cfg-options model.semi_train_cfg.teacher_rpn_cfg.max_per_img=50]
 
 ``--score fg`` thresholds the teacher's foreground score (1 - background
@@ -50,9 +50,16 @@ def main():
                         default='teacher',
                         help='branch of a teacher-student CHECKPOINT to '
                         'score (ignored for a plain detector checkpoint)')
+    parser.add_argument('--per-class', type=float, metavar='THR',
+                        help='also tabulate each class at this score '
+                        'threshold (one of the table\'s): pseudo labels '
+                        'per image, precision and recall of that class')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of CONFIG, as tools/train.py')
     args = parser.parse_args()
+    if args.per_class is not None and args.per_class not in THRESHOLDS:
+        parser.error(f'--per-class {args.per_class}: give one of the '
+                     f'thresholds {THRESHOLDS}')
     from mmdet.registry import DATASETS, MODELS
     from mmdet.structures.bbox import get_box_tensor
     from mmdet.utils import register_all_modules
@@ -105,6 +112,11 @@ def main():
     num = {t: 0 for t in THRESHOLDS}
     hidden_outside = 0
     images = 0
+    num_classes = len(ds.metainfo['classes'])
+    # per class at --per-class: pseudo labels, right ones, hidden cells
+    class_num = np.zeros(num_classes, dtype=np.int64)
+    class_tp = np.zeros(num_classes, dtype=np.int64)
+    class_hidden = np.zeros(num_classes, dtype=np.int64)
     for start in range(0, len(ds), 4):
         batch = pseudo_collate([ds[i] for i in range(start,
                                                      min(start + 4, len(ds)))])
@@ -128,6 +140,7 @@ def main():
             boxes, labels = hook.outside(
                 hidden[osp.basename(entry['img_path'])], entry['region'])
             hidden_outside += len(boxes)
+            class_hidden += np.bincount(labels, minlength=num_classes)
             for t in THRESHOLDS:
                 keep = entry['scores'] >= t
                 det, _ = match_detections(entry['bboxes'][keep],
@@ -135,6 +148,12 @@ def main():
                                           entry['labels'][keep], boxes,
                                           labels)
                 tp[t] += len(det)
+                if t == args.per_class:
+                    kept_labels = entry['labels'][keep]
+                    class_num += np.bincount(kept_labels,
+                                             minlength=num_classes)
+                    class_tp += np.bincount(kept_labels[det],
+                                            minlength=num_classes)
                 det, _ = match_detections(
                     entry['bboxes'][keep], entry['scores'][keep],
                     np.zeros(int(keep.sum()), dtype=np.int64), boxes,
@@ -156,6 +175,8 @@ def main():
         f'{args.config} {" ".join(args.checkpoint)} --name {args.name}'
         + (' --score fg' if args.score == 'fg' else '')
         + (' --branch student' if args.branch == 'student' else '')
+        + (f' --per-class {args.per_class}'
+           if args.per_class is not None else '')
         + ''.join(f' --cfg-options {k}={v}'
                   for k, v in (args.cfg_options or {}).items()) + '`. '
         f'{images} sparse training images, {hidden_outside} hidden cells '
@@ -167,6 +188,19 @@ def main():
         '|---|---|---|---|---|---|'
     ] + [f'| {t} | {n:.2f} | {p:.3f} | {r:.3f} | {pa:.3f} | {ra:.3f} |'
          for t, n, p, r, pa, ra in rows]
+    if args.per_class is not None:
+        lines += ['', f'Per class at {args.score} score >= {args.per_class}:',
+                  '', '| class | hidden cells outside the regions | pseudo '
+                  'labels / image | precision | recall |', '|---|---|---|---|'
+                  '---|']
+        for c, name in enumerate(ds.metainfo['classes']):
+            precision = (f'{class_tp[c] / class_num[c]:.3f}'
+                         if class_num[c] else '-')
+            recall = (f'{class_tp[c] / class_hidden[c]:.3f}'
+                      if class_hidden[c] else '-')
+            lines.append(f'| {name} | {class_hidden[c]} | '
+                         f'{class_num[c] / max(images, 1):.2f} | '
+                         f'{precision} | {recall} |')
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt

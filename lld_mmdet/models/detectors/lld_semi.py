@@ -2,7 +2,7 @@
 import contextlib
 import copy
 import logging
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -104,6 +104,12 @@ _SWITCHES = dict(preset='faster_rcnn', burn_in=0, by_epoch=True,
                  teacher_flip=False, num_teachers=1)
 
 
+def _is_unit_number(value) -> bool:
+    """Whether ``value`` is a number (not a bool) in [0, 1]."""
+    return (not isinstance(value, bool) and isinstance(value, (int, float))
+            and 0 <= value <= 1)
+
+
 def resolve_semi_train_cfg(cfg: Optional[dict]) -> dict:
     """``semi_train_cfg`` with its preset filled in; unknown keys raise."""
     cfg = dict(cfg or {})
@@ -193,7 +199,8 @@ class LLDSemiDetector(SemiBaseDetector):
        ``gt_overlap_thr`` drops it; ``'area'``: intersection > that many
        px^2). Images without a region (fully annotated) get none.
     3. Those scoring >= ``score_thr`` (None: none; then only foreground
-       pseudo labels, below) become pseudo labels: appended to the
+       pseudo labels, below; a list: one threshold per class, that of the
+       candidate's class) become pseudo labels: appended to the
        student's ``gt_instances`` with ``weights`` = ``pseudo_weight`` (GT:
        1), and attributes -1 (not applicable) unless ``pseudo_attributes``
        (then each attribute's teacher argmax if its probability >=
@@ -458,10 +465,35 @@ class LLDSemiDetector(SemiBaseDetector):
                     'that, or fg_score_thr for foreground pseudo labels '
                     'only')
             return
-        if not isinstance(thr, (int, float)) or not 0 <= thr <= 1:
+        if isinstance(thr, (list, tuple)):
+            num_classes = self._num_classes()
+            if len(thr) != num_classes or not all(
+                    _is_unit_number(t) for t in thr):
+                raise ValueError(
+                    f'semi_train_cfg.score_thr={list(thr)!r}: a per-class '
+                    f'threshold list needs one number in [0, 1] for each '
+                    f'of the detector\'s {num_classes} classes, in the '
+                    f'order of the dataset\'s metainfo classes')
+            return
+        if not _is_unit_number(thr):
             raise ValueError(f'semi_train_cfg.score_thr must be a number '
-                             f'in [0, 1] or None (no class pseudo labels), '
-                             f'got {thr!r}')
+                             f'in [0, 1], a list of one per class, or None '
+                             f'(no class pseudo labels), got {thr!r}')
+
+    def _num_classes(self) -> int:
+        """The detector's number of classes (its box head's)."""
+        if hasattr(self.student, 'roi_head'):
+            return self.student.roi_head.bbox_head.num_classes
+        return self.student.bbox_head.num_classes
+
+    def class_score_thr(self, labels: Tensor) -> Union[Tensor, float]:
+        """The class pseudo-label threshold of each candidate: ``score_thr``,
+        or with a per-class list, (n,) the threshold of each candidate's
+        class ``labels`` ((n,))."""
+        thr = self.semi_train_cfg['score_thr']
+        if isinstance(thr, (list, tuple)):
+            return labels.new_tensor(thr, dtype=torch.float)[labels]
+        return thr
 
     def _check_bg_score_thr(self) -> None:
         thr = self.semi_train_cfg['bg_score_thr']
@@ -612,7 +644,9 @@ class LLDSemiDetector(SemiBaseDetector):
                                            flips=flips)
         lowest = cfg['similarity']['score_range'][0]
         if cfg['score_thr'] is not None:
-            lowest = min(cfg['score_thr'], lowest)
+            thr = cfg['score_thr']
+            lowest = min(min(thr) if isinstance(thr, (list, tuple)) else thr,
+                         lowest)
         if cfg['bg_score_thr'] is not None:
             lowest = min(cfg['bg_score_thr'], lowest)
         out = []
@@ -755,7 +789,7 @@ class LLDSemiDetector(SemiBaseDetector):
         if cfg['score_thr'] is None:  # foreground pseudo labels only
             confident = torch.zeros_like(cand.scores, dtype=torch.bool)
         else:
-            confident = cand.scores >= cfg['score_thr']
+            confident = cand.scores >= self.class_score_thr(cand.labels)
         keep = confident
         if cfg['fg_score_thr'] is not None:
             keep = confident | (cand.fg_scores >= cfg['fg_score_thr'])

@@ -190,6 +190,46 @@ def test_gt_overlap_thr_errors(cfg, match):
         preset='sla_det', gt_overlap_thr=400))['gt_overlap_thr'] == 400
 
 
+@pytest.mark.parametrize('score_thr,kept', [
+    (0.9, []),
+    ([0.9] * 3 + [0.5] + [0.9] * 10, [0, 2]),
+    ([0.9] * 3 + [0.5] + [0.9] + [0.6] + [0.9] * 8, [0, 1, 2]),
+])
+def test_per_class_score_thr_takes_the_threshold_of_the_class(
+        tmp_path, score_thr, kept):
+    """A list ``score_thr`` holds one threshold per class: a candidate
+    passes at the threshold of its class. Box 2 (0.55) is below the
+    similarity band's floor (0.6), so it is a candidate at all only when
+    the lowest per-class threshold reaches down to it."""
+    write_dataset(tmp_path, tiny_coco())
+    batch = semi_batch(tmp_path, flip=0.0)
+    model = build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=dict(
+        preset='faster_rcnn', with_similarity=False, score_thr=score_thr))
+    model.train()
+    boxes = [[44, 10, 54, 20], [46, 30, 56, 40], [0, 30, 9, 40]]
+    fake_teacher(model, boxes=boxes, scores=[0.7, 0.65, 0.55],
+                 labels=[3, 5, 3])
+    _, samples = run_loss(model, batch)
+    pseudo = samples[0].gt_instances[1:]
+    torch.testing.assert_close(
+        get_box_tensor(pseudo.bboxes),
+        torch.tensor([boxes[i] for i in kept],
+                     dtype=torch.float32).reshape(-1, 4))
+    assert pseudo.labels.tolist() == [[3, 5, 3][i] for i in kept]
+
+
+@pytest.mark.parametrize('score_thr', [[0.5] * 13, [0.5] * 13 + [1.5],
+                                       [0.5] * 13 + [True], (0.5, ) * 15])
+def test_per_class_score_thr_errors(score_thr):
+    # 14 classes in the tiny detector: a list of another length cannot be
+    # matched to the classes; a value outside [0, 1] is a typo
+    with pytest.raises(ValueError, match=r'semi_train_cfg.score_thr=.*one '
+                       r'number in \[0, 1\] for each of the detector\'s 14 '
+                       r'classes'):
+        build_tiny_model('tiny_faster_rcnn_semi',
+                         semi_train_cfg=dict(score_thr=score_thr))
+
+
 @pytest.mark.parametrize('teacher_flip', [False, True])
 def test_teacher_flip_keeps_what_both_views_see(tmp_path, teacher_flip):
     write_dataset(tmp_path, tiny_coco())
