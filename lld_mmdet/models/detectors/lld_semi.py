@@ -324,7 +324,7 @@ class LLDSemiDetector(SemiBaseDetector):
         if self.semi_train_cfg['fg_soft_align']:
             # distribution alignment's running statistics (checkpointed,
             # so a resumed run aligns as the interrupted one did)
-            num_classes = self.student.roi_head.bbox_head.num_classes
+            num_classes = self._num_classes()
             self.register_buffer('labelled_class_counts',
                                  torch.zeros(num_classes))
             self.register_buffer('teacher_class_mean',
@@ -336,7 +336,7 @@ class LLDSemiDetector(SemiBaseDetector):
             self.register_buffer(
                 'group_class_counts',
                 torch.zeros(len(self.semi_train_cfg['fg_soft_groups']),
-                            self.student.roi_head.bbox_head.num_classes))
+                            self._num_classes()))
         self.pseudo_log: Optional[List[dict]] = None
         self._warned_no_group = False
 

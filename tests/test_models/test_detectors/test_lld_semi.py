@@ -204,7 +204,8 @@ def test_per_class_score_thr_takes_the_threshold_of_the_class(
     write_dataset(tmp_path, tiny_coco())
     batch = semi_batch(tmp_path, flip=0.0)
     model = build_tiny_model('tiny_faster_rcnn_semi', semi_train_cfg=dict(
-        preset='faster_rcnn', with_similarity=False, score_thr=score_thr))
+        preset='faster_rcnn', with_similarity=False, score_thr=score_thr,
+        similarity=dict(score_range=(0.6, 0.9))))
     model.train()
     boxes = [[44, 10, 54, 20], [46, 30, 56, 40], [0, 30, 9, 40]]
     fake_teacher(model, boxes=boxes, scores=[0.7, 0.65, 0.55],
