@@ -8,7 +8,8 @@ demo test split and the share of the naive-to-full gap each row closes,
 recall of the semi run against the hidden labels.
 
     python benchmarks/sparse_ignore.py [--detectors faster_rcnn,dino]
-    python benchmarks/sparse_ignore.py --seeds 0,1,2 [--skip ...] [--no-train]
+    python benchmarks/sparse_ignore.py --seeds 0,1,2 [--skip ... | --only ...]
+        [--no-train]
         [--train-options ... --tag _NAME] [--out NAME.md]
 
 Each run is cached in its work dir (rerun = resume). Writes
@@ -20,7 +21,8 @@ benchmarks/results/sparse_ignore_seeds_{detectors}{tag}.md instead (or
 ``--out``). Rows added later are trained by the recorded commands of older
 tables unless ``--skip`` names them. With ``--seeds``, ``--skip`` may also
 name the full and naive rows (more seeds of one row when those are
-recorded elsewhere); the table then has no gap shares.
+recorded elsewhere); the table then has no gap shares. ``--only`` names
+the rows to run instead (all others skipped).
 """
 import argparse
 import glob
@@ -133,6 +135,11 @@ def main():
                         help='comma-separated configs of rows to leave out '
                         '(the full and naive rows only with --seeds: the '
                         'table then has no gap shares)')
+    parser.add_argument('--only', default='',
+                        help='comma-separated configs of the rows to run, '
+                        'all others left out (the opposite of --skip; '
+                        'without the full and naive rows only with '
+                        '--seeds)')
     parser.add_argument('--no-train', action='store_true',
                         help='with --seeds: tabulate the finished runs only '
                         '("-" for the others) instead of training them')
@@ -154,13 +161,19 @@ def main():
     args = parser.parse_args()
     parse_names(parser, '--detectors', args.detectors, ROWS)
     # a misspelt --skip would silently train a row (minutes per run)
-    skip = parse_names(parser, '--skip', args.skip,
-                       [config for detector in args.detectors.split(',')
-                        for _, config in ROWS[detector]])
+    configs = [config for detector in args.detectors.split(',')
+               for _, config in ROWS[detector]]
+    skip = parse_names(parser, '--skip', args.skip, configs)
+    if args.only:
+        if args.skip:
+            parser.error('--only and --skip: give one of them')
+        only = parse_names(parser, '--only', args.only, configs)
+        skip = set(configs) - only
     references = skip & {config for detector in args.detectors.split(',')
                          for _, config in ROWS[detector][:2]}
     if references and not args.seeds:
-        parser.error(f'--skip: the full and naive rows {sorted(references)} '
+        option = '--only' if args.only else '--skip'
+        parser.error(f'{option}: the full and naive rows {sorted(references)} '
                      'can be left out only with --seeds (the unseeded table '
                      'reports gap shares)')
     # results files are named after the detectors compared
@@ -176,7 +189,8 @@ def main():
     lines = ['# Sparse annotation on the demo set', '',
              f'Command: `python benchmarks/sparse_ignore.py --detectors '
              f'{args.detectors}'
-             + (f' --skip {args.skip}' if args.skip else '') +
+             + (f' --skip {args.skip}' if args.skip else '')
+             + (f' --only {args.only}' if args.only else '') +
              '`. Same schedule for every row '
              '(configs/demo/...); test split fully annotated (96 images); '
              f'one seed each; {os.cpu_count()} CPU cores.', '']
@@ -214,6 +228,7 @@ def seeded(args, skip):
              f'Command: `python benchmarks/sparse_ignore.py --detectors '
              f'{args.detectors} --seeds {args.seeds}'
              + (f' --skip {args.skip}' if args.skip else '')
+             + (f' --only {args.only}' if args.only else '')
              + (f' --train-options {" ".join(args.train_options)}'
                 if args.train_options else '')
              + (f' --tag {args.tag}' if args.tag else '')
@@ -267,7 +282,8 @@ def seeded(args, skip):
                     f'- {name}: **{gap_closed(mean, naive, full):.2f}**')
         else:
             lines += ['', 'No gap shares: the full and naive rows were left '
-                      'out of this table (`--skip`).']
+                      'out of this table (`'
+                      + ('--only' if args.only else '--skip') + '`).']
         lines += pseudo_curve_lines(detector, f'_seed{seeds[0]}', args.tag)
         lines.append('')
     if missing:
