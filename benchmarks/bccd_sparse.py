@@ -3,15 +3,15 @@ sparse with one region of 1/5 of each image, seed 0, and test), train the
 design.md reference Faster R-CNN (full / sparse naive / sparse region ignore
 / region ignore + semi with and without the similarity loss / self-training
 with the finished region-ignore model as a frozen teacher / a second round
-with that run's student as the teacher / self-training with foreground
-pseudo labels, with pseudo background, from the paper's score threshold
-0.95, with the teacher's detections fused over flips of each field,
-with pseudo labels allowed to touch a GT box, or with one score threshold
-per class; and, as controls, region
-ignore, full and naive trained with the semi student's photometric jitter)
-and evaluate on the fully annotated test split. The gap shares are
-tabulated against each pair of references (full and naive, plain and with
-the jitter) present in the table.
+with that run's student, or two runs' students, as the teacher /
+self-training with foreground pseudo labels, with pseudo background, from
+the paper's score threshold 0.95, with the teacher's detections fused over
+flips of each field, with pseudo labels allowed to touch a GT box, or with
+one score threshold per class; and, as controls, region ignore, full and
+naive trained with the semi student's photometric jitter) and evaluate on
+the fully annotated test split. The gap shares are tabulated against each
+pair of references (full and naive, plain and with the jitter) present in
+the table.
 
     python benchmarks/bccd_sparse.py [--rows a,b] [--out NAME.md]
 
@@ -62,6 +62,9 @@ ROWS = {
     'faster_rcnn_sparse_self_train_gt_iou03': 'sparse, region ignore + '
     'self-training, pseudo labels may touch a GT box (dropped only at IoU > '
     '0.3 with one)',
+    'faster_rcnn_sparse_self_train_round2_ensemble': 'sparse, region '
+    'ignore + two rounds of self-training (the students of two first-round '
+    'runs as a fused, frozen ensemble teacher)',
     'faster_rcnn_sparse_self_train_class_thr': 'sparse, region ignore + '
     'self-training, one score threshold per class (WBC 0.5, RBC 0.9, '
     'platelets 0.5)',
@@ -83,12 +86,16 @@ REFERENCE = {'faster_rcnn_full': (0.519, 0.874),
              'faster_rcnn_sparse_naive': (0.411, 0.703)}
 
 
-def loaded_teacher(config):
-    """The ``teacher_checkpoint`` of the config's LLDMeanTeacherHook (a
-    frozen teacher trained by another row), or None."""
+def loaded_teachers(config):
+    """The ``teacher_checkpoint`` files of the config's LLDMeanTeacherHook
+    (frozen teachers trained by other rows or runs), as a list; empty when
+    it has none."""
     hooks = Config.fromfile(osp.join(REPO, config)).get('custom_hooks', [])
-    return next((h.get('teacher_checkpoint') for h in hooks
-                 if h['type'] == 'LLDMeanTeacherHook'), None)
+    files = next((h.get('teacher_checkpoint') for h in hooks
+                  if h['type'] == 'LLDMeanTeacherHook'), None)
+    if files is None:
+        return []
+    return [files] if isinstance(files, str) else list(files)
 
 
 def main():
@@ -124,10 +131,12 @@ def main():
                 osp.join(REPO, work_dir, 'test_metrics.json')):
             lines.append(f'| {label} (`{config}`) | - | - | {ref} | - |')
             continue
-        teacher = loaded_teacher(f'configs/bccd/{config}.py')
-        if teacher and not osp.isfile(osp.join(REPO, teacher)):
-            raise SystemExit(f'--rows {config}: its teacher {teacher} is '
-                             'missing; add the row that trains it to --rows')
+        for teacher in loaded_teachers(f'configs/bccd/{config}.py'):
+            if not osp.isfile(osp.join(REPO, teacher)):
+                raise SystemExit(
+                    f'--rows {config}: its teacher {teacher} is missing; add '
+                    'the row that trains it to --rows, or train it as the '
+                    'config\'s header says')
         metrics, minutes = train_and_test(f'configs/bccd/{config}.py',
                                           work_dir)
         res[config] = metrics['lld/bbox_mAP_50']

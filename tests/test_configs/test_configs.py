@@ -116,6 +116,29 @@ def test_ensemble_round2_config_loads_one_first_round_per_seed():
     assert ensemble.model == round2.model
 
 
+def test_bccd_round2_ensemble_loads_two_first_round_students():
+    """configs/bccd/faster_rcnn_sparse_self_train_round2_ensemble.py: the
+    first-round self-training config trained into two work dirs, each
+    run's student frozen as one teacher; otherwise the first round."""
+    bccd = osp.join(REPO, 'configs', 'bccd')
+    round1 = Config.fromfile(
+        osp.join(bccd, 'faster_rcnn_sparse_self_train.py'))
+    ensemble = Config.fromfile(
+        osp.join(bccd, 'faster_rcnn_sparse_self_train_round2_ensemble.py'))
+    hook = ensemble.custom_hooks[0]
+    assert hook.freeze_after_burn_in
+    assert hook.teacher_checkpoint_branch == 'student'
+    assert len(hook.teacher_checkpoint) == (
+        ensemble.model.semi_train_cfg.num_teachers) == 2
+    epoch = round1.train_cfg.max_epochs
+    assert hook.teacher_checkpoint == [
+        f'work_dirs/bccd_faster_rcnn_sparse_self_train{run}/epoch_{epoch}.pth'
+        for run in ('', '_run2')]
+    ensemble.model.semi_train_cfg.pop('num_teachers')
+    assert ensemble.model == round1.model
+    assert ensemble.custom_hooks[1:] == round1.custom_hooks[1:]
+
+
 @pytest.mark.parametrize('base', ['faster_rcnn_sparse', 'faster_rcnn_attr',
                                   'faster_rcnn_sparse_naive'])
 def test_weight_averaging_controls_average_as_the_semi_teacher_does(base):
