@@ -221,14 +221,20 @@ def test_per_class_score_thr_takes_the_threshold_of_the_class(
 
 @pytest.mark.parametrize('score_thr', [[0.5] * 13, [0.5] * 13 + [1.5],
                                        [0.5] * 13 + [True], (0.5, ) * 15])
-def test_per_class_score_thr_errors(score_thr):
-    # 14 classes in the tiny detector: a list of another length cannot be
-    # matched to the classes; a value outside [0, 1] is a typo
+@pytest.mark.parametrize('config', ['tiny_faster_rcnn_semi', 'tiny_dino_semi'])
+def test_per_class_score_thr_errors(score_thr, config):
+    # 14 classes in either tiny detector (Faster R-CNN's RoI head, DINO's
+    # head): a list of another length cannot be matched to the classes; a
+    # value outside [0, 1] is a typo
     with pytest.raises(ValueError, match=r'semi_train_cfg.score_thr=.*one '
                        r'number in \[0, 1\] for each of the detector\'s 14 '
                        r'classes'):
-        build_tiny_model('tiny_faster_rcnn_semi',
-                         semi_train_cfg=dict(score_thr=score_thr))
+        build_tiny_model(config, semi_train_cfg=dict(score_thr=score_thr))
+    # one threshold per class builds
+    model = build_tiny_model(config, semi_train_cfg=dict(
+        score_thr=[0.5] * 14))
+    assert model.class_score_thr(torch.tensor([0, 13])).tolist() == [0.5,
+                                                                     0.5]
 
 
 @pytest.mark.parametrize('teacher_flip', [False, True])
