@@ -1,8 +1,8 @@
 # configs/demo/faster_rcnn_sparse.py (region ignore, supervised) trained with
 # the semi student's photometric jitter (brightness and contrast, each with
-# probability 0.5; `photometric_aug` of the demo dataset base). No teacher,
-# no pseudo labels: the control that says how much of the teacher-student
-# rows' gain over region ignore is this augmentation alone.
+# probability 0.5; `photometric_aug` of configs/_base_/datasets/lld_full.py).
+# No teacher, no pseudo labels: the control that says how much of the
+# teacher-student rows' gain over region ignore is this augmentation alone.
 _base_ = './faster_rcnn_sparse.py'
 train_dataloader = dict(
     dataset=dict(pipeline={{_base_.sparse_train_pipeline_photo}}))

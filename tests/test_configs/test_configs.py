@@ -194,6 +194,21 @@ def test_photometric_controls_add_the_semi_student_jitter(data, base,
     assert photo.train_dataloader == plain.train_dataloader
 
 
+@pytest.mark.parametrize('data', ['demo', 'bccd', 'lld'])
+def test_semi_student_jitter_is_the_shared_photometric_aug(data):
+    """Every dataset's semi student view uses the one `photometric_aug` of
+    configs/_base_/datasets/lld_full.py, right after its flip."""
+    shared = Config.fromfile(
+        osp.join(REPO, 'configs', '_base_', 'datasets', 'lld_full.py'))
+    assert [t.type for t in shared.photometric_aug] == [
+        'Brightness', 'Contrast']
+    semi = Config.fromfile(
+        osp.join(REPO, 'configs', data, 'faster_rcnn_sparse_semi.py'))
+    student = semi.train_dataloader.dataset.pipeline[-1].student
+    flip = [t.type for t in student].index('RandomFlip')
+    assert student[flip + 1:flip + 3] == shared.photometric_aug
+
+
 @pytest.mark.parametrize('student_config,teacher_config,branch', [
     ('faster_rcnn_sparse_self_train', 'faster_rcnn_sparse', 'teacher'),
     ('faster_rcnn_sparse_self_train_round2', 'faster_rcnn_sparse_self_train',

@@ -16,16 +16,10 @@ train_pipeline = [
     dict(type='SparseRegionIgnore'),
     dict(type='PackLLDInputs'),
 ]
-# the photometric jitter of the semi student's view (below);
-# train_pipeline_photo adds it to the supervised pipeline, after the flip,
-# so that a supervised model can be trained with the augmentation the semi
-# rows have
-photometric_aug = [
-    dict(type='Brightness', prob=0.5, min_mag=0.8, max_mag=1.2),
-    dict(type='Contrast', prob=0.5, min_mag=0.8, max_mag=1.2),
-]
-train_pipeline_photo = train_pipeline[:4] + photometric_aug + \
-    train_pipeline[4:]
+# the semi student's photometric jitter (lld_full.py) added to the
+# supervised pipeline after the flip: the *_photo control configs
+train_pipeline_photo = \
+    train_pipeline[:4] + _base_.photometric_aug + train_pipeline[4:]
 # semi-supervised methods: weak teacher view, strong student view with GT
 # and region ignore
 semi_train_pipeline = [
@@ -37,7 +31,7 @@ semi_train_pipeline = [
                   dict(type='PackLLDInputs')],
          student=[dict(type='Resize', scale=(288, 216), keep_ratio=True),
                   dict(type='RandomFlip', prob=0.5),
-                  *photometric_aug,
+                  *_base_.photometric_aug,
                   dict(type='SparseRegionIgnore'),
                   dict(type='PackLLDInputs')]),
 ]

@@ -24,17 +24,12 @@ sparse_train_pipeline = [
     dict(type='SparseRegionIgnore'),
     dict(type='PackLLDInputs'),
 ]
-# the photometric jitter of the semi student's view (below); the *_photo
-# pipelines add it to the supervised ones, after the flip, so that a
-# supervised model can be trained with the augmentation the semi rows have
-photometric_aug = [
-    dict(type='Brightness', prob=0.5, min_mag=0.8, max_mag=1.2),
-    dict(type='Contrast', prob=0.5, min_mag=0.8, max_mag=1.2),
-]
-train_pipeline_photo = train_pipeline[:4] + photometric_aug + \
-    train_pipeline[4:]
-sparse_train_pipeline_photo = sparse_train_pipeline[:4] + photometric_aug + \
-    sparse_train_pipeline[4:]
+# the semi student's photometric jitter (lld_full.py) added to the
+# supervised pipelines after the flip: the *_photo control configs
+train_pipeline_photo = \
+    train_pipeline[:4] + _base_.photometric_aug + train_pipeline[4:]
+sparse_train_pipeline_photo = sparse_train_pipeline[:4] + \
+    _base_.photometric_aug + sparse_train_pipeline[4:]
 # semi-supervised methods (LLDSemiDetector): two views of each sparse field,
 # a weak one for the teacher and a strong one (flips, brightness/contrast)
 # with GT and region ignore for the student
@@ -48,7 +43,7 @@ semi_train_pipeline = [
          student=[dict(type='Resize', scale=(256, 256), keep_ratio=True),
                   dict(type='RandomFlip', prob=0.5,
                        direction=['horizontal', 'vertical']),
-                  *photometric_aug,
+                  *_base_.photometric_aug,
                   dict(type='SparseRegionIgnore'),
                   dict(type='PackLLDInputs')]),
 ]

@@ -28,6 +28,14 @@ train_pipeline = [
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackLLDInputs'),
 ]
+# the brightness / contrast jitter of the semi student's view; the dataset
+# bases insert it after the flip (`_base_.photometric_aug`), in their semi
+# pipelines and in the `*_photo` supervised pipelines that train a
+# supervised model with the augmentation the semi rows have
+photometric_aug = [
+    dict(type='Brightness', prob=0.5, min_mag=0.8, max_mag=1.2),
+    dict(type='Contrast', prob=0.5, min_mag=0.8, max_mag=1.2),
+]
 test_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='Resize', scale=(640, 640), keep_ratio=True),

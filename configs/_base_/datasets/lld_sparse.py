@@ -25,9 +25,7 @@ semi_train_pipeline = [
                   dict(type='PackLLDInputs')],
          student=[dict(type='Resize', scale=(640, 640), keep_ratio=True),
                   dict(type='RandomFlip', prob=0.5),
-                  dict(type='Brightness', prob=0.5, min_mag=0.8,
-                       max_mag=1.2),
-                  dict(type='Contrast', prob=0.5, min_mag=0.8, max_mag=1.2),
+                  *_base_.photometric_aug,
                   dict(type='SparseRegionIgnore'),
                   dict(type='PackLLDInputs')]),
 ]
