@@ -13,14 +13,18 @@ the fully annotated test split. The gap shares are tabulated against each
 pair of references (full and naive, plain and with the jitter) present in
 the table.
 
-    python benchmarks/bccd_sparse.py [--rows a,b] [--out NAME.md]
+    python benchmarks/bccd_sparse.py [--rows a,b] [--out NAME.md] [--seed S]
 
 ``--rows`` (config names in configs/bccd/, default all) trains only those
 rows; the others are tabulated when finished ("-" otherwise). A
 self-training row needs the checkpoint of the row its teacher comes from
 (trained first when both are asked for). Writes
 benchmarks/results/bccd_sparse.md (or ``--out``); each run is cached in
-work_dirs/bccd_<config>.
+work_dirs/bccd_<config>. ``--seed S`` makes the runs repeatable: every run
+gets ``randomness.seed=S`` and its own work dir, work_dirs/bccd_<config>
+_seed<S>, and a frozen teacher is read from the seeded run of its row. A
+row whose teacher is no row of the table (the ensemble of two students: its
+second student is a second run of a row) runs unseeded only.
 """
 import argparse
 import os
@@ -87,27 +91,66 @@ REFERENCE = {'faster_rcnn_full': (0.519, 0.874),
 
 
 def loaded_teachers(config):
-    """The ``teacher_checkpoint`` files of the config's LLDMeanTeacherHook
-    (frozen teachers trained by other rows or runs), as a list; empty when
-    it has none."""
+    """``(index, files)``: the position of the config's LLDMeanTeacherHook in
+    ``custom_hooks`` and its ``teacher_checkpoint`` files (frozen teachers
+    trained by other rows or runs) as a list; ``(None, [])`` when it loads
+    none."""
     hooks = Config.fromfile(osp.join(REPO, config)).get('custom_hooks', [])
-    files = next((h.get('teacher_checkpoint') for h in hooks
-                  if h['type'] == 'LLDMeanTeacherHook'), None)
-    if files is None:
-        return []
-    return [files] if isinstance(files, str) else list(files)
+    for index, hook in enumerate(hooks):
+        files = hook.get('teacher_checkpoint')
+        if hook['type'] == 'LLDMeanTeacherHook' and files is not None:
+            return index, [files] if isinstance(files, str) else list(files)
+    return None, []
+
+
+def seeded_path(path, seed):
+    """The file of ``work_dirs/bccd_<run>/...`` in the seeded run's work dir,
+    ``work_dirs/bccd_<run>_seed<seed>/...`` (``seed`` None: unchanged)."""
+    if seed is None:
+        return path
+    parts = path.split('/')
+    if len(parts) < 3 or parts[0] != 'work_dirs' or not parts[1].startswith(
+            'bccd_'):
+        raise SystemExit(f'--seed {seed}: teacher checkpoint {path} is not '
+                         'in a work_dirs/bccd_<run>/ folder, so its seeded '
+                         'run is unknown')
+    if parts[1][len('bccd_'):] not in ROWS:
+        # e.g. the ensemble's second student, a second unseeded run of a
+        # row: under one seed it would be the first run again
+        raise SystemExit(f'--seed {seed}: teacher checkpoint {path} is from '
+                         'a run that is no row of this table, so no seeded '
+                         'run stands for it; run this row without --seed')
+    parts[1] += f'_seed{seed}'
+    return '/'.join(parts)
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument('--rows', default=','.join(ROWS),
-                        help='configs to train (the others are tabulated '
-                        'when finished)')
+    parser.add_argument('--rows', default=None,
+                        help='configs to train (default: all; the others '
+                        'are tabulated when finished)')
     parser.add_argument('--out', default='bccd_sparse.md',
                         help='results file name in benchmarks/results')
+    parser.add_argument('--seed', type=int, default=None,
+                        help='randomness.seed of every run (default: '
+                        'unseeded); the runs go to work_dirs/bccd_<config>'
+                        '_seed<SEED> and a frozen teacher is read from its '
+                        'run of the same seed')
     args = parser.parse_args()
+    if args.seed is not None and args.seed < 0:
+        parser.error(f'--seed must be >= 0, got {args.seed}')
+    suffix = '' if args.seed is None else f'_seed{args.seed}'
     check_out_name(parser, args.out)
+    if args.rows is None:  # all rows; seeded: those a seed can repeat
+        args.rows = ','.join(
+            config for config in ROWS if args.seed is None or all(
+                osp.basename(osp.dirname(t))[len('bccd_'):] in ROWS
+                for t in loaded_teachers(f'configs/bccd/{config}.py')[1]))
     train_rows = parse_names(parser, '--rows', args.rows, ROWS)
+    if args.seed is not None:  # before any training: every teacher has a run
+        for config in train_rows:
+            for teacher in loaded_teachers(f'configs/bccd/{config}.py')[1]:
+                seeded_path(teacher, args.seed)
     for split, extra in (('trainval', []), ('test', []),
                          ('trainval_sparse', ['--sparse-fraction', '0.2'])):
         run([sys.executable, 'tools/convert_voc.py', '--root', ROOT,
@@ -115,30 +158,47 @@ def main():
              '--out', f'work_dirs/bccd/{split}.json', '--overwrite', *extra])
     lines = ['# Sparse-region ignore on BCCD (real smears)', '',
              f'Command: `python benchmarks/bccd_sparse.py --rows {args.rows} '
-             f'--out {args.out}` ("-": not run); Faster R-CNN '
+             f'--out {args.out}'
+             + ('' if args.seed is None else f' --seed {args.seed}')
+             + '` ("-": not run); Faster R-CNN '
              'ResNet-18 + FPN 96 ch from scratch, 288x216, 10 epochs '
-             f'(configs/bccd/), one seed, {os.cpu_count()} CPU cores. Test: '
+             '(configs/bccd/), one run each, '
+             + ('unseeded' if args.seed is None else f'seed {args.seed}')
+             + f', {os.cpu_count()} CPU cores. Test: '
              'BCCD test (72 images). design.md reference: stock mmdet on the '
              'same setup.', '',
              '| training labels (configs/bccd/) | mAP | mAP50 | design.md '
              'reference (mAP / mAP50) | train min |', '|---|---|---|---|---|']
     res = {}
     for config, label in ROWS.items():
-        work_dir = f'work_dirs/bccd_{config}'
+        work_dir = f'work_dirs/bccd_{config}{suffix}'
         ref = REFERENCE.get(config)
         ref = '%.3f / %.3f' % ref if ref else '-'
         if config not in train_rows and not osp.isfile(
                 osp.join(REPO, work_dir, 'test_metrics.json')):
             lines.append(f'| {label} (`{config}`) | - | - | {ref} | - |')
             continue
-        for teacher in loaded_teachers(f'configs/bccd/{config}.py'):
+        hook, teachers = loaded_teachers(f'configs/bccd/{config}.py')
+        teachers = [seeded_path(t, args.seed) for t in teachers]
+        for teacher in teachers:
             if not osp.isfile(osp.join(REPO, teacher)):
                 raise SystemExit(
                     f'--rows {config}: its teacher {teacher} is missing; add '
                     'the row that trains it to --rows, or train it as the '
-                    'config\'s header says')
+                    'config\'s header says'
+                    + ('' if args.seed is None else
+                       f' (with randomness.seed={args.seed}, into that '
+                       'folder)'))
+        options = []
+        if args.seed is not None:
+            options.append(f'randomness.seed={args.seed}')
+            if teachers:
+                value = teachers[0] if len(teachers) == 1 else \
+                    '[' + ','.join(teachers) + ']'
+                options.append(
+                    f'custom_hooks.{hook}.teacher_checkpoint={value}')
         metrics, minutes = train_and_test(f'configs/bccd/{config}.py',
-                                          work_dir)
+                                          work_dir, train_options=options)
         res[config] = metrics['lld/bbox_mAP_50']
         lines.append(f'| {label} (`{config}`) | {metrics["lld/bbox_mAP"]} | '
                      f'{metrics["lld/bbox_mAP_50"]} | {ref} | '
