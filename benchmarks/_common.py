@@ -127,3 +127,23 @@ def train_and_test(config, work_dir, test_options=(), reuse=True,
         json.dump(dict(metrics=metrics, train_minutes=minutes,
                        checkpoint=osp.relpath(ckpt, REPO)), f)
     return metrics, minutes
+
+
+def frozen_teachers(config):
+    """``(index, files)``: the position of the config's LLDMeanTeacherHook in
+    ``custom_hooks`` and its ``teacher_checkpoint`` files (frozen teachers
+    trained by other rows or runs) as a list; ``(None, [])`` when it loads
+    none. ``config`` is relative to the repository."""
+    hooks = Config.fromfile(osp.join(REPO, config)).get('custom_hooks', [])
+    for index, hook in enumerate(hooks):
+        files = hook.get('teacher_checkpoint')
+        if hook['type'] == 'LLDMeanTeacherHook' and files is not None:
+            return index, [files] if isinstance(files, str) else list(files)
+    return None, []
+
+
+def teacher_option(index, files):
+    """The tools/train.py ``--cfg-options`` entry that sets the frozen
+    teacher(s) of the LLDMeanTeacherHook at ``custom_hooks[index]``."""
+    value = files[0] if len(files) == 1 else '[' + ','.join(files) + ']'
+    return f'custom_hooks.{index}.teacher_checkpoint={value}'

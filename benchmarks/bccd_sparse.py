@@ -31,10 +31,8 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config
-
-from _common import (REPO, check_out_name, parse_names, run, train_and_test,
-                     write_results)
+from _common import (REPO, check_out_name, frozen_teachers, parse_names, run,
+                     teacher_option, train_and_test, write_results)
 
 ROOT = '../shared/data/bccd/BCCD'
 # config name in configs/bccd/ -> row label, in training order
@@ -90,19 +88,6 @@ REFERENCE = {'faster_rcnn_full': (0.519, 0.874),
              'faster_rcnn_sparse_naive': (0.411, 0.703)}
 
 
-def loaded_teachers(config):
-    """``(index, files)``: the position of the config's LLDMeanTeacherHook in
-    ``custom_hooks`` and its ``teacher_checkpoint`` files (frozen teachers
-    trained by other rows or runs) as a list; ``(None, [])`` when it loads
-    none."""
-    hooks = Config.fromfile(osp.join(REPO, config)).get('custom_hooks', [])
-    for index, hook in enumerate(hooks):
-        files = hook.get('teacher_checkpoint')
-        if hook['type'] == 'LLDMeanTeacherHook' and files is not None:
-            return index, [files] if isinstance(files, str) else list(files)
-    return None, []
-
-
 def seeded_path(path, seed):
     """The file of ``work_dirs/bccd_<run>/...`` in the seeded run's work dir,
     ``work_dirs/bccd_<run>_seed<seed>/...`` (``seed`` None: unchanged)."""
@@ -145,11 +130,11 @@ def main():
         args.rows = ','.join(
             config for config in ROWS if args.seed is None or all(
                 osp.basename(osp.dirname(t))[len('bccd_'):] in ROWS
-                for t in loaded_teachers(f'configs/bccd/{config}.py')[1]))
+                for t in frozen_teachers(f'configs/bccd/{config}.py')[1]))
     train_rows = parse_names(parser, '--rows', args.rows, ROWS)
     if args.seed is not None:  # before any training: every teacher has a run
         for config in train_rows:
-            for teacher in loaded_teachers(f'configs/bccd/{config}.py')[1]:
+            for teacher in frozen_teachers(f'configs/bccd/{config}.py')[1]:
                 seeded_path(teacher, args.seed)
     for split, extra in (('trainval', []), ('test', []),
                          ('trainval_sparse', ['--sparse-fraction', '0.2'])):
@@ -178,7 +163,7 @@ def main():
                 osp.join(REPO, work_dir, 'test_metrics.json')):
             lines.append(f'| {label} (`{config}`) | - | - | {ref} | - |')
             continue
-        hook, teachers = loaded_teachers(f'configs/bccd/{config}.py')
+        hook, teachers = frozen_teachers(f'configs/bccd/{config}.py')
         teachers = [seeded_path(t, args.seed) for t in teachers]
         for teacher in teachers:
             if not osp.isfile(osp.join(REPO, teacher)):
@@ -193,10 +178,7 @@ def main():
         if args.seed is not None:
             options.append(f'randomness.seed={args.seed}')
             if teachers:
-                value = teachers[0] if len(teachers) == 1 else \
-                    '[' + ','.join(teachers) + ']'
-                options.append(
-                    f'custom_hooks.{hook}.teacher_checkpoint={value}')
+                options.append(teacher_option(hook, teachers))
         metrics, minutes = train_and_test(f'configs/bccd/{config}.py',
                                           work_dir, train_options=options)
         res[config] = metrics['lld/bbox_mAP_50']

@@ -2,7 +2,10 @@
 the full hidden labels, (2) the sparse labels treating everything unlabelled
 as background (naive), (3) the sparse labels with region ignore, (4) region
 ignore + the teacher-student wrapper (pseudo labels + similarity loss) and
-(5) the same without the similarity loss; bbox mAP on the fully annotated
+(5) the same without the similarity loss (and the variants and controls
+added since; for DINO also self-training from the region-ignore row's
+model as a frozen teacher, which this benchmark points at its own run of
+that row); bbox mAP on the fully annotated
 demo test split and the share of the naive-to-full gap each row closes,
 (row - naive) / (full - naive). Also plots the pseudo-label precision /
 recall of the semi run against the hidden labels.
@@ -31,8 +34,9 @@ import os
 import os.path as osp
 import statistics
 
-from _common import (HERE, REPO, check_out_name, parse_names, parse_seeds,
-                     train_and_test, write_results)
+from _common import (HERE, REPO, check_out_name, frozen_teachers,
+                     parse_names, parse_seeds, teacher_option, train_and_test,
+                     write_results)
 
 ROWS = {
     'faster_rcnn': [('full labels (upper bound)', 'faster_rcnn_attr'),
@@ -114,13 +118,43 @@ ROWS = {
              ('sparse, region ignore + semi + similarity (flagship)',
               'dino_sparse'),
              ('sparse, region ignore + semi + similarity, score_thr 0.4',
-              'dino_sparse_thr04')],
+              'dino_sparse_thr04'),
+             ('sparse, region ignore + self-training (the region-ignore '
+              'row\'s model as the frozen teacher, score 0.4, weight 1.0; '
+              'student evaluated)', 'dino_sparse_self_train')],
 }
 
 
 def selected_rows(detector, skip):
     """The detector's rows not in ``skip``."""
     return [r for r in ROWS[detector] if r[1] not in skip]
+
+
+def teacher_options(config, work_dir, work_dir_of):
+    """``--cfg-options`` that point a row's frozen teacher(s) at this
+    benchmark's run of the row that trains them: a config's
+    ``work_dirs/<config>/<file>`` (the teacher row's tools/train.py default
+    work dir, as its header says) becomes ``work_dir_of(<config>)/<file>``.
+    Empty for a row without a frozen teacher or whose run in ``work_dir``
+    is finished (read back, not retrained); an error when the teacher is
+    no row of this benchmark or its run has not made the file."""
+    if osp.isfile(osp.join(REPO, work_dir, 'test_metrics.json')):
+        return []
+    index, files = frozen_teachers(f'configs/demo/{config}.py')
+    mapped = []
+    for path in files:
+        parts = path.split('/')
+        rows = {c for detector in ROWS.values() for _, c in detector}
+        if len(parts) != 3 or parts[0] != 'work_dirs' or parts[1] not in rows:
+            raise SystemExit(f'row {config}: its teacher {path} is no run '
+                             'of this benchmark (expected work_dirs/<row '
+                             'config>/<checkpoint>)')
+        mapped.append(f'{work_dir_of(parts[1])}/{parts[2]}')
+        if not osp.isfile(osp.join(REPO, mapped[-1])):
+            raise SystemExit(f'row {config}: its teacher {mapped[-1]} is '
+                             f'missing; run the row {parts[1]} first (it is '
+                             'trained before this one when both are run)')
+    return [teacher_option(index, mapped)] if mapped else []
 
 
 def gap_closed(value, naive, full):
@@ -201,8 +235,11 @@ def main():
         results = []
         rows = selected_rows(detector, skip)
         for name, config in rows:
-            metrics, minutes = train_and_test(f'configs/demo/{config}.py',
-                                              f'work_dirs/demo_{config}')
+            work_dir = f'work_dirs/demo_{config}'
+            metrics, minutes = train_and_test(
+                f'configs/demo/{config}.py', work_dir,
+                train_options=teacher_options(
+                    config, work_dir, lambda c: f'work_dirs/demo_{c}'))
             results.append(metrics)
             lines.append(f'| {name} | `configs/demo/{config}.py` | '
                          f'{metrics["lld/bbox_mAP"]} | '
@@ -254,10 +291,13 @@ def seeded(args, skip):
                     results[config].append(None)  # not run yet
                     missing = True
                     continue
+                teacher = teacher_options(
+                    config, work_dir,
+                    lambda c: f'work_dirs/demo_{c}_seed{seed}{args.tag}')
                 metrics, _ = train_and_test(
                     f'configs/demo/{config}.py', work_dir,
                     train_options=[f'randomness.seed={seed}',
-                                   *args.train_options])
+                                   *args.train_options, *teacher])
                 results[config].append(metrics['lld/bbox_mAP_50'])
                 print(detector, name, seed, results[config][-1], flush=True)
         means = []

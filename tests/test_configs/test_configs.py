@@ -245,6 +245,31 @@ def test_bccd_self_training_loads_the_run_before(student_config,
     assert detector == teacher_detector
 
 
+def test_demo_dino_self_training_loads_the_region_ignore_dino():
+    """configs/demo/dino_sparse_self_train.py: the frozen teacher is the last
+    checkpoint of configs/demo/dino_sparse_ignore.py in its default work
+    dir, the student is the same DINO, trained from scratch with pseudo
+    labels at weight 1.0 and the threshold of dino_sparse_thr04.py, and it
+    is the model evaluated."""
+    demo = osp.join(REPO, 'configs', 'demo')
+    teacher = Config.fromfile(osp.join(demo, 'dino_sparse_ignore.py'))
+    thr04 = Config.fromfile(osp.join(demo, 'dino_sparse_thr04.py'))
+    student = Config.fromfile(osp.join(demo, 'dino_sparse_self_train.py'))
+    hook = student.custom_hooks[0]
+    assert hook.type == 'LLDMeanTeacherHook' and hook.freeze_after_burn_in
+    assert hook.teacher_checkpoint == (
+        f'work_dirs/dino_sparse_ignore/epoch_{teacher.train_cfg.max_epochs}'
+        '.pth')
+    assert hook.get('teacher_checkpoint_branch', 'teacher') == 'teacher'
+    cfg = student.model.semi_train_cfg
+    assert (cfg.burn_in, cfg.pseudo_weight, cfg.with_similarity) == (
+        0, 1.0, False)
+    assert cfg.score_thr == thr04.model.semi_train_cfg.score_thr == 0.4
+    assert student.model.semi_test_cfg.predict_on == 'student'
+    assert student.model.detector == teacher.model
+    assert student.train_dataloader == thr04.train_dataloader
+
+
 def test_class_aware_demo_config_draws_fields_with_labelled_cells():
     """configs/demo/faster_rcnn_sparse_semi_fg_soft_cas.py: mmdet's
     ClassAwareSampler builds on the sparse demo set and evens out the
