@@ -88,23 +88,29 @@ REFERENCE = {'faster_rcnn_full': (0.519, 0.874),
              'faster_rcnn_sparse_naive': (0.411, 0.703)}
 
 
+def row_of_run(path):
+    """The row whose run wrote ``path`` (``work_dirs/bccd_<row>/...``), or
+    None when no row's work dir holds it."""
+    parts = path.split('/')
+    if len(parts) < 3 or parts[0] != 'work_dirs' or not parts[1].startswith(
+            'bccd_'):
+        return None
+    row = parts[1][len('bccd_'):]
+    return row if row in ROWS else None
+
+
 def seeded_path(path, seed):
     """The file of ``work_dirs/bccd_<run>/...`` in the seeded run's work dir,
     ``work_dirs/bccd_<run>_seed<seed>/...`` (``seed`` None: unchanged)."""
     if seed is None:
         return path
-    parts = path.split('/')
-    if len(parts) < 3 or parts[0] != 'work_dirs' or not parts[1].startswith(
-            'bccd_'):
-        raise SystemExit(f'--seed {seed}: teacher checkpoint {path} is not '
-                         'in a work_dirs/bccd_<run>/ folder, so its seeded '
-                         'run is unknown')
-    if parts[1][len('bccd_'):] not in ROWS:
+    if row_of_run(path) is None:
         # e.g. the ensemble's second student, a second unseeded run of a
         # row: under one seed it would be the first run again
         raise SystemExit(f'--seed {seed}: teacher checkpoint {path} is from '
                          'a run that is no row of this table, so no seeded '
                          'run stands for it; run this row without --seed')
+    parts = path.split('/')
     parts[1] += f'_seed{seed}'
     return '/'.join(parts)
 
@@ -129,7 +135,7 @@ def main():
     if args.rows is None:  # all rows; seeded: those a seed can repeat
         args.rows = ','.join(
             config for config in ROWS if args.seed is None or all(
-                osp.basename(osp.dirname(t))[len('bccd_'):] in ROWS
+                row_of_run(t)
                 for t in frozen_teachers(f'configs/bccd/{config}.py')[1]))
     train_rows = parse_names(parser, '--rows', args.rows, ROWS)
     if args.seed is not None:  # before any training: every teacher has a run
