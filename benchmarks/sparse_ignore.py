@@ -141,10 +141,10 @@ def teacher_options(config, work_dir, work_dir_of):
     if osp.isfile(osp.join(REPO, work_dir, 'test_metrics.json')):
         return []
     index, files = frozen_teachers(f'configs/demo/{config}.py')
+    rows = {c for detector in ROWS.values() for _, c in detector}
     mapped = []
     for path in files:
         parts = path.split('/')
-        rows = {c for detector in ROWS.values() for _, c in detector}
         if len(parts) != 3 or parts[0] != 'work_dirs' or parts[1] not in rows:
             raise SystemExit(f'row {config}: its teacher {path} is no run '
                              'of this benchmark (expected work_dirs/<row '

@@ -1,5 +1,4 @@
 """Triplet hinge between uncertain detections and ground-truth cells."""
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmdet.registry import MODELS

@@ -9,7 +9,6 @@ supervised training.
 """
 from typing import Optional
 
-import torch
 from mmengine.structures import InstanceData
 from torch import Tensor
 
