@@ -104,10 +104,66 @@ _SWITCHES = dict(preset='faster_rcnn', burn_in=0, by_epoch=True,
                  teacher_flip=False, num_teachers=1)
 
 
+def _is_number(value) -> bool:
+    """Whether ``value`` is an int or float (not a bool)."""
+    return not isinstance(value, bool) and isinstance(value, (int, float))
+
+
 def _is_unit_number(value) -> bool:
     """Whether ``value`` is a number (not a bool) in [0, 1]."""
-    return (not isinstance(value, bool) and isinstance(value, (int, float))
-            and 0 <= value <= 1)
+    return _is_number(value) and 0 <= value <= 1
+
+
+def _is_whole(value, low: int) -> bool:
+    """Whether ``value`` is an int (not a bool) >= ``low``."""
+    return (not isinstance(value, bool) and isinstance(value, int)
+            and value >= low)
+
+
+def _is_score_range(value) -> bool:
+    """Whether ``value`` is a (lo, hi) pair with 0 <= lo < hi <= 1."""
+    return (isinstance(value, (list, tuple)) and len(value) == 2
+            and all(_is_unit_number(v) for v in value)
+            and value[0] < value[1])
+
+
+#: What each plain key of ``semi_train_cfg`` (and of its ``similarity``)
+#: must hold, checked by :func:`resolve_semi_train_cfg`; the keys that
+#: depend on the detector or on each other are checked by
+#: :class:`LLDSemiDetector`.
+_KEY_RULES = dict(
+    burn_in=(lambda v: _is_whole(v, 0), 'a whole number >= 0'),
+    by_epoch=(lambda v: isinstance(v, bool), 'True or False'),
+    with_pseudo=(lambda v: isinstance(v, bool), 'True or False'),
+    with_similarity=(lambda v: isinstance(v, bool), 'True or False'),
+    pseudo_attributes=(lambda v: isinstance(v, bool), 'True or False'),
+    nms_iou_thr=(lambda v: v is None or (_is_unit_number(v) and v > 0),
+                 'an IoU in (0, 1] or None (no NMS)'),
+    max_per_img=(lambda v: _is_whole(v, 1), 'a whole number >= 1'),
+    min_size=(lambda v: _is_number(v) and v >= 0, 'a number >= 0 (px)'),
+    min_area=(lambda v: _is_number(v) and v >= 0, 'a number >= 0 (px^2)'),
+    region_iof_thr=(lambda v: _is_unit_number(v) and v > 0,
+                    'a fraction in (0, 1]'),
+    pseudo_weight=(lambda v: _is_number(v) and v >= 0, 'a number >= 0'),
+    attr_score_thr=(_is_unit_number, 'a number in [0, 1]'))
+_SIMILARITY_RULES = dict(
+    score_range=(_is_score_range, 'a pair (lo, hi) with 0 <= lo < hi <= 1'),
+    margin=(lambda v: _is_number(v) and v >= 0, 'a number >= 0'),
+    loss_weight=(lambda v: _is_number(v) and v >= 0, 'a number >= 0'),
+    pair_iou_thr=(_is_unit_number, 'an IoU in [0, 1]'),
+    feat_stride=(lambda v: _is_number(v) and v > 0, 'a number > 0'),
+    roi_size=(lambda v: _is_whole(v, 1), 'a whole number >= 1'),
+    max_per_img=(lambda v: _is_whole(v, 0), 'a whole number >= 0'),
+    end=(lambda v: v is None or _is_whole(v, 0),
+         'a whole number >= 0 (epochs or iterations, as by_epoch) or None '
+         '(all of training)'))
+
+
+def _check_rules(cfg: dict, rules: dict, prefix: str) -> None:
+    for key, (valid, what) in rules.items():
+        if not valid(cfg[key]):
+            raise ValueError(f'{prefix}{key} must be {what}, got '
+                             f'{cfg[key]!r}')
 
 
 def resolve_semi_train_cfg(cfg: Optional[dict]) -> dict:
@@ -131,13 +187,15 @@ def resolve_semi_train_cfg(cfg: Optional[dict]) -> dict:
             out['similarity'].update(value or {})
         else:
             out[key] = value
+    _check_rules(out, _KEY_RULES, 'semi_train_cfg.')
+    _check_rules(out['similarity'], _SIMILARITY_RULES,
+                 'semi_train_cfg.similarity.')
     if out['gt_overlap_mode'] not in ('iou', 'area'):
         raise ValueError("semi_train_cfg.gt_overlap_mode must be 'iou' or "
                          f"'area', got {out['gt_overlap_mode']!r}")
     thr = out['gt_overlap_thr']
     iou_mode = out['gt_overlap_mode'] == 'iou'
-    if isinstance(thr, bool) or not isinstance(thr, (int, float)) or not (
-            0 <= thr < 1 if iou_mode else thr >= 0):
+    if not _is_number(thr) or not (0 <= thr < 1 if iou_mode else thr >= 0):
         raise ValueError(
             'semi_train_cfg.gt_overlap_thr must be ' +
             ('an IoU in [0, 1) with gt_overlap_mode=\'iou\'' if iou_mode
@@ -374,12 +432,11 @@ class LLDSemiDetector(SemiBaseDetector):
                     'fg_score_thr is None: there are no foreground pseudo '
                     'labels to weigh; set fg_score_thr')
             return
-        if not isinstance(thr, (int, float)) or not 0 < thr <= 1:
+        if not _is_unit_number(thr) or thr == 0:
             raise ValueError(f'semi_train_cfg.fg_score_thr must be a number '
                              f'in (0, 1] or None, got {thr!r}')
         weight = self.semi_train_cfg['fg_pseudo_weight']
-        if weight is not None and not (isinstance(weight, (int, float))
-                                       and weight >= 0):
+        if weight is not None and not (_is_number(weight) and weight >= 0):
             raise ValueError(f'semi_train_cfg.fg_pseudo_weight must be a '
                              f'number >= 0 or None, got {weight!r}')
         roi_head = getattr(self.teacher, 'roi_head', None)
@@ -397,8 +454,7 @@ class LLDSemiDetector(SemiBaseDetector):
             raise TypeError(f'semi_train_cfg.fg_soft_classes must be True or '
                             f'False, got {cfg["fg_soft_classes"]!r}')
         temperature = cfg['fg_soft_temperature']
-        if isinstance(temperature, bool) or not (
-                isinstance(temperature, (int, float)) and temperature > 0):
+        if not (_is_number(temperature) and temperature > 0):
             raise ValueError(f'semi_train_cfg.fg_soft_temperature must be a '
                              f'number > 0, got {temperature!r}')
         if cfg['fg_soft_classes'] and cfg['fg_score_thr'] is None:
@@ -415,8 +471,7 @@ class LLDSemiDetector(SemiBaseDetector):
                 'targets of foreground pseudo labels, but fg_soft_classes is '
                 'False: there are none; set fg_soft_classes=True')
         momentum = cfg['fg_soft_align_momentum']
-        if isinstance(momentum, bool) or not (
-                isinstance(momentum, (int, float)) and 0 < momentum <= 1):
+        if not (_is_unit_number(momentum) and momentum > 0):
             raise ValueError(f'semi_train_cfg.fg_soft_align_momentum must be '
                              f'a number in (0, 1], got {momentum!r}')
         self._check_fg_soft_groups()
@@ -448,8 +503,7 @@ class LLDSemiDetector(SemiBaseDetector):
                 f'the distinct values of {key!r} (e.g. the diagnoses), got '
                 f'{groups!r}')
         shrink = cfg['fg_soft_group_shrink']
-        if isinstance(shrink, bool) or not (
-                isinstance(shrink, (int, float)) and 0 <= shrink < 1):
+        if not (_is_unit_number(shrink) and shrink < 1):
             raise ValueError(f'semi_train_cfg.fg_soft_group_shrink must be a '
                              f'number in [0, 1), got {shrink!r}')
 
@@ -499,8 +553,7 @@ class LLDSemiDetector(SemiBaseDetector):
         thr = self.semi_train_cfg['bg_score_thr']
         if thr is None:
             return
-        if isinstance(thr, bool) or not isinstance(
-                thr, (int, float)) or not 0 < thr <= 1:
+        if not _is_unit_number(thr) or thr == 0:
             raise ValueError(f'semi_train_cfg.bg_score_thr must be a number '
                              f'in (0, 1] or None, got {thr!r}')
         if getattr(self.student, 'roi_head', None) is None:
@@ -1145,7 +1198,6 @@ class LLDSemiDetector(SemiBaseDetector):
                     bboxes=boxes,
                     labels=pl.labels.cpu().numpy(),
                     scores=pl.scores.detach().cpu().numpy(),
-
                     num_uncertain=len(unc),
                     region=region))
             if 'fg_only' in pl:

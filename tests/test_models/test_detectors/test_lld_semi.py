@@ -941,9 +941,11 @@ def test_fg_score_thr_errors():
     with pytest.raises(ValueError, match='fg_score_thr=0.5.*AttrRoIHead'):
         build_tiny_model('tiny_dino_semi',
                          semi_train_cfg=dict(fg_score_thr=0.5))
-    with pytest.raises(ValueError, match=r'fg_score_thr must be .*\(0, 1\]'):
-        build_tiny_model('tiny_faster_rcnn_semi',
-                         semi_train_cfg=dict(fg_score_thr=1.5))
+    for bad in (1.5, 0, True):  # True is no threshold, not 1
+        with pytest.raises(ValueError,
+                           match=r'fg_score_thr must be .*\(0, 1\]'):
+            build_tiny_model('tiny_faster_rcnn_semi',
+                             semi_train_cfg=dict(fg_score_thr=bad))
     with pytest.raises(ValueError, match='fg_pseudo_weight is set but'):
         build_tiny_model('tiny_faster_rcnn_semi',
                          semi_train_cfg=dict(fg_pseudo_weight=1.0))
@@ -1112,6 +1114,46 @@ def test_semi_train_cfg_presets_and_typos():
         resolve_semi_train_cfg(dict(similarity=dict(margins=0.1)))
     with pytest.raises(ValueError, match='preset'):
         resolve_semi_train_cfg(dict(preset='soft_teacher'))
+
+
+@pytest.mark.parametrize('cfg, match', [
+    (dict(pseudo_weight=-0.1), r'pseudo_weight must be a number >= 0, '
+     r'got -0.1'),
+    (dict(pseudo_weight='0.1'), r"pseudo_weight must be .* got '0.1'"),
+    (dict(with_pseudo='False'), r"with_pseudo must be True or False, "
+     r"got 'False'"),
+    (dict(burn_in=1.5), r'burn_in must be a whole number >= 0'),
+    (dict(max_per_img=0), r'max_per_img must be a whole number >= 1'),
+    (dict(nms_iou_thr=0), r'nms_iou_thr must be an IoU in \(0, 1\]'),
+    (dict(region_iof_thr=1.5), r'region_iof_thr must be a fraction'),
+    (dict(min_size=-1), r'min_size must be a number >= 0'),
+    (dict(attr_score_thr=True), r'attr_score_thr must be .* got True'),
+    (dict(similarity=dict(score_range=(0.95, 0.6))),
+     r'similarity.score_range must be a pair \(lo, hi\) with 0 <= lo < '
+     r'hi <= 1, got \(0.95, 0.6\)'),
+    (dict(similarity=dict(score_range=0.6)), r'similarity.score_range'),
+    (dict(similarity=dict(margin=-0.05)), r'similarity.margin must be'),
+    (dict(similarity=dict(roi_size=0)), r'similarity.roi_size must be'),
+    (dict(similarity=dict(end=8.5)), r'similarity.end must be a whole '
+     r'number >= 0 .* or None'),
+])
+def test_semi_train_cfg_rejects_bad_values(cfg, match):
+    """A value of the wrong type or range fails when the config is read,
+    naming the key, instead of training on it (a negative pseudo weight
+    would reward the student for missing pseudo labels; the string
+    'False' is a true switch)."""
+    with pytest.raises(ValueError, match='semi_train_cfg.' + match):
+        resolve_semi_train_cfg(cfg)
+
+
+def test_semi_train_cfg_accepts_edge_values():
+    cfg = resolve_semi_train_cfg(
+        dict(pseudo_weight=0, nms_iou_thr=None, burn_in=0, min_area=0,
+             similarity=dict(score_range=[0.0, 1.0], end=0, max_per_img=0)))
+    assert cfg['pseudo_weight'] == 0 and cfg['nms_iou_thr'] is None
+    assert cfg['similarity']['score_range'] == [0.0, 1.0]
+    for preset in SEMI_PRESETS:  # every preset passes its own rules
+        resolve_semi_train_cfg(dict(preset=preset))
 
 
 def test_teacher_rpn_cfg_applies_to_pseudo_labelling_only(tmp_path):
