@@ -43,31 +43,25 @@ def train_straight_and_resumed(tmp_path, resume_epoch, **overrides):
     return a, b, log
 
 
-def test_resume_reproduces_the_uninterrupted_run(tmp_path):
-    a, b, log = train_straight_and_resumed(tmp_path, 1)
-    assert 'resumed epoch: 1, iter: 2' in log
-    assert a['meta']['epoch'] == b['meta']['epoch'] == 2
-    assert a['optimizer']['param_groups'][0]['lr'] == pytest.approx(1e-3)
-    assert b['optimizer']['param_groups'][0]['lr'] == pytest.approx(1e-3)
-    for key, value in a['state_dict'].items():
-        torch.testing.assert_close(b['state_dict'][key], value, rtol=1e-5,
-                                   atol=1e-6, msg=key)
-    # and a training checkpoint holds a HistoryBuffer, numpy data, etc.
-    assert isinstance(b['message_hub']['log_scalars']['train/loss'],
-                      HistoryBuffer)
-
-
-def test_resume_keeps_the_weight_average(tmp_path):
-    """With mmengine's EMAHook (configs/_base_/ema_demo.py) a checkpoint's
-    ``state_dict`` holds the averaged weights and ``ema_state_dict`` the raw
-    ones; a resumed run must restore both, so it ends where the
-    uninterrupted run ends."""
+def test_resume_reproduces_the_uninterrupted_run_and_its_weight_average(
+        tmp_path):
+    """A resumed run (from a torch>=2.6 ``weights_only`` load) ends where
+    the uninterrupted run ends. With mmengine's EMAHook
+    (configs/_base_/ema_demo.py) a checkpoint's ``state_dict`` holds the
+    averaged weights and ``ema_state_dict`` the raw ones: both must be
+    restored. The learning rate drops at epoch 2, right after the resume
+    point, so the scheduler's state must be restored too."""
     a, b, log = train_straight_and_resumed(
         tmp_path, 2, train_cfg=dict(max_epochs=3),
+        param_scheduler=[dict(type='MultiStepLR', by_epoch=True,
+                              milestones=[2])],
         custom_hooks=[dict(type='EMAHook', momentum=0.5,
                            update_buffers=True)])
     assert 'resumed epoch: 2, iter: 4' in log
     assert a['meta']['epoch'] == b['meta']['epoch'] == 3
+    for ckpt in (a, b):
+        assert ckpt['optimizer']['param_groups'][0]['lr'] == \
+            pytest.approx(1e-3)
     # the saved model is the average, not the last raw weights
     key = 'roi_head.bbox_head.fc_cls.weight'
     assert not torch.allclose(a['state_dict'][key],
@@ -77,6 +71,9 @@ def test_resume_keeps_the_weight_average(tmp_path):
         for name, value in a[part].items():
             torch.testing.assert_close(b[part][name], value, rtol=1e-5,
                                        atol=1e-6, msg=f'{part} {name}')
+    # and a training checkpoint holds a HistoryBuffer, numpy data, etc.
+    assert isinstance(b['message_hub']['log_scalars']['train/loss'],
+                      HistoryBuffer)
 
 
 class _GetattrOnOtherObject:

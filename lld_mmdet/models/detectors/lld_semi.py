@@ -131,25 +131,36 @@ def _is_score_range(value) -> bool:
 #: must hold, checked by :func:`resolve_semi_train_cfg`; the keys that
 #: depend on the detector or on each other are checked by
 #: :class:`LLDSemiDetector`.
+def _non_negative(value) -> bool:
+    """Whether ``value`` is a number (not a bool) >= 0."""
+    return _is_number(value) and value >= 0
+
+
+def _open_unit_number(value) -> bool:
+    """Whether ``value`` is a number (not a bool) in (0, 1]."""
+    return _is_unit_number(value) and value > 0
+
+
+_BOOL = (lambda v: isinstance(v, bool), 'True or False')
+_NON_NEGATIVE = (_non_negative, 'a number >= 0')
 _KEY_RULES = dict(
     burn_in=(lambda v: _is_whole(v, 0), 'a whole number >= 0'),
-    by_epoch=(lambda v: isinstance(v, bool), 'True or False'),
-    with_pseudo=(lambda v: isinstance(v, bool), 'True or False'),
-    with_similarity=(lambda v: isinstance(v, bool), 'True or False'),
-    pseudo_attributes=(lambda v: isinstance(v, bool), 'True or False'),
-    nms_iou_thr=(lambda v: v is None or (_is_unit_number(v) and v > 0),
+    by_epoch=_BOOL,
+    with_pseudo=_BOOL,
+    with_similarity=_BOOL,
+    pseudo_attributes=_BOOL,
+    nms_iou_thr=(lambda v: v is None or _open_unit_number(v),
                  'an IoU in (0, 1] or None (no NMS)'),
     max_per_img=(lambda v: _is_whole(v, 1), 'a whole number >= 1'),
-    min_size=(lambda v: _is_number(v) and v >= 0, 'a number >= 0 (px)'),
-    min_area=(lambda v: _is_number(v) and v >= 0, 'a number >= 0 (px^2)'),
-    region_iof_thr=(lambda v: _is_unit_number(v) and v > 0,
-                    'a fraction in (0, 1]'),
-    pseudo_weight=(lambda v: _is_number(v) and v >= 0, 'a number >= 0'),
+    min_size=(_non_negative, 'a number >= 0 (px)'),
+    min_area=(_non_negative, 'a number >= 0 (px^2)'),
+    region_iof_thr=(_open_unit_number, 'a fraction in (0, 1]'),
+    pseudo_weight=_NON_NEGATIVE,
     attr_score_thr=(_is_unit_number, 'a number in [0, 1]'))
 _SIMILARITY_RULES = dict(
     score_range=(_is_score_range, 'a pair (lo, hi) with 0 <= lo < hi <= 1'),
-    margin=(lambda v: _is_number(v) and v >= 0, 'a number >= 0'),
-    loss_weight=(lambda v: _is_number(v) and v >= 0, 'a number >= 0'),
+    margin=_NON_NEGATIVE,
+    loss_weight=_NON_NEGATIVE,
     pair_iou_thr=(_is_unit_number, 'an IoU in [0, 1]'),
     feat_stride=(lambda v: _is_number(v) and v > 0, 'a number > 0'),
     roi_size=(lambda v: _is_whole(v, 1), 'a whole number >= 1'),
@@ -205,7 +216,7 @@ def resolve_semi_train_cfg(cfg: Optional[dict]) -> dict:
     normalize_flip_directions(out['teacher_flip'],
                               'semi_train_cfg.teacher_flip')
     num = out['num_teachers']
-    if isinstance(num, bool) or not isinstance(num, int) or num < 1:
+    if not _is_whole(num, 1):
         raise ValueError(f'semi_train_cfg.num_teachers must be a whole '
                          f'number >= 1 (the teachers of an ensemble, each '
                          f'loaded from a checkpoint), got {num!r}')
@@ -432,11 +443,11 @@ class LLDSemiDetector(SemiBaseDetector):
                     'fg_score_thr is None: there are no foreground pseudo '
                     'labels to weigh; set fg_score_thr')
             return
-        if not _is_unit_number(thr) or thr == 0:
+        if not _open_unit_number(thr):
             raise ValueError(f'semi_train_cfg.fg_score_thr must be a number '
                              f'in (0, 1] or None, got {thr!r}')
         weight = self.semi_train_cfg['fg_pseudo_weight']
-        if weight is not None and not (_is_number(weight) and weight >= 0):
+        if weight is not None and not _non_negative(weight):
             raise ValueError(f'semi_train_cfg.fg_pseudo_weight must be a '
                              f'number >= 0 or None, got {weight!r}')
         roi_head = getattr(self.teacher, 'roi_head', None)
@@ -471,7 +482,7 @@ class LLDSemiDetector(SemiBaseDetector):
                 'targets of foreground pseudo labels, but fg_soft_classes is '
                 'False: there are none; set fg_soft_classes=True')
         momentum = cfg['fg_soft_align_momentum']
-        if not (_is_unit_number(momentum) and momentum > 0):
+        if not _open_unit_number(momentum):
             raise ValueError(f'semi_train_cfg.fg_soft_align_momentum must be '
                              f'a number in (0, 1], got {momentum!r}')
         self._check_fg_soft_groups()
@@ -553,7 +564,7 @@ class LLDSemiDetector(SemiBaseDetector):
         thr = self.semi_train_cfg['bg_score_thr']
         if thr is None:
             return
-        if not _is_unit_number(thr) or thr == 0:
+        if not _open_unit_number(thr):
             raise ValueError(f'semi_train_cfg.bg_score_thr must be a number '
                              f'in (0, 1] or None, got {thr!r}')
         if getattr(self.student, 'roi_head', None) is None:
