@@ -33,6 +33,6 @@ setup(
         'matplotlib',
         'setuptools<81',
     ],
-    extras_require={'tests': ['pytest>=7']},
+    extras_require={'tests': ['pytest>=7', 'pytest-xdist>=3.2']},
     zip_safe=False,
 )

@@ -1,10 +1,17 @@
 """Tiny LLD-schema datasets built on the fly for the tests."""
 import copy
 import json
+import os
 import os.path as osp
 
 import numpy as np
 import pytest
+
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    # pytest.ini runs one xdist worker per core: one thread each (before
+    # torch is imported; the training tools the tests start inherit it),
+    # so the workers do not oversubscribe the cores.
+    os.environ.setdefault('OMP_NUM_THREADS', '1')
 
 from lld_mmdet.datasets.schema import LLD_CLASSES
 
