@@ -127,10 +127,6 @@ def _is_score_range(value) -> bool:
             and value[0] < value[1])
 
 
-#: What each plain key of ``semi_train_cfg`` (and of its ``similarity``)
-#: must hold, checked by :func:`resolve_semi_train_cfg`; the keys that
-#: depend on the detector or on each other are checked by
-#: :class:`LLDSemiDetector`.
 def _non_negative(value) -> bool:
     """Whether ``value`` is a number (not a bool) >= 0."""
     return _is_number(value) and value >= 0
@@ -143,6 +139,10 @@ def _open_unit_number(value) -> bool:
 
 _BOOL = (lambda v: isinstance(v, bool), 'True or False')
 _NON_NEGATIVE = (_non_negative, 'a number >= 0')
+#: What each plain key of ``semi_train_cfg`` (and of its ``similarity``)
+#: must hold, checked by :func:`resolve_semi_train_cfg`; the keys that
+#: depend on the detector or on each other are checked by
+#: :class:`LLDSemiDetector`.
 _KEY_RULES = dict(
     burn_in=(lambda v: _is_whole(v, 0), 'a whole number >= 0'),
     by_epoch=_BOOL,
