@@ -49,16 +49,18 @@ def test_resume_reproduces_the_uninterrupted_run_and_its_weight_average(
     the uninterrupted run ends. With mmengine's EMAHook
     (configs/_base_/ema_demo.py) a checkpoint's ``state_dict`` holds the
     averaged weights and ``ema_state_dict`` the raw ones: both must be
-    restored. The learning rate drops at epoch 2, right after the resume
-    point, so the scheduler's state must be restored too."""
+    restored. The learning rate drops after epoch 3, the first epoch
+    after the resume point (a drop right at the resume point is already
+    in the optimizer's saved state), so the resumed run must also restore
+    the scheduler's state to train epoch 4 at the lower rate."""
     a, b, log = train_straight_and_resumed(
-        tmp_path, 2, train_cfg=dict(max_epochs=3),
+        tmp_path, 2, train_cfg=dict(max_epochs=4),
         param_scheduler=[dict(type='MultiStepLR', by_epoch=True,
-                              milestones=[2])],
+                              milestones=[3])],
         custom_hooks=[dict(type='EMAHook', momentum=0.5,
                            update_buffers=True)])
     assert 'resumed epoch: 2, iter: 4' in log
-    assert a['meta']['epoch'] == b['meta']['epoch'] == 3
+    assert a['meta']['epoch'] == b['meta']['epoch'] == 4
     for ckpt in (a, b):
         assert ckpt['optimizer']['param_groups'][0]['lr'] == \
             pytest.approx(1e-3)
