@@ -8,7 +8,7 @@ from mmdet.registry import HOOKS
 from mmengine.model import is_model_wrapper
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from ...models.detectors.lld_semi import in_burn_in
+from ...models.utils.semi_train_cfg import in_burn_in
 
 
 @HOOKS.register_module()
