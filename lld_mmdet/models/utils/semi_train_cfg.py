@@ -56,20 +56,21 @@ SEMI_PRESETS: Dict[str, dict] = dict(
         **_LOW_SCORES,
         **_TEACHER_RPN
     },
-    sla_det=dict(
-        score_thr=0.95,
-        nms_iou_thr=0.2,
-        max_per_img=300,
-        min_size=0.0,
-        min_area=10.0,
-        region_iof_thr=0.5,
-        gt_overlap_mode='area',
-        gt_overlap_thr=100.0,
-        pseudo_weight=0.1,
-        attr_score_thr=0.95,
-        similarity=dict(score_range=(0.6, 0.95), margin=0.05,
-                        loss_weight=0.1, pair_iou_thr=0.3, feat_stride=8,
-                        roi_size=4, max_per_img=300, end=None)),
+    # the paper's code: where it differs from ours
+    sla_det={
+        **_OURS, 'score_thr': 0.95,
+        'nms_iou_thr': 0.2,
+        'max_per_img': 300,
+        'min_size': 0.0,
+        'min_area': 10.0,
+        'gt_overlap_mode': 'area',
+        'gt_overlap_thr': 100.0,
+        'attr_score_thr': 0.95,
+        'similarity': {
+            **_OURS['similarity'], 'score_range': (0.6, 0.95),
+            'max_per_img': 300
+        }
+    },
 )
 
 _SWITCHES = dict(preset='faster_rcnn', burn_in=0, by_epoch=True,
