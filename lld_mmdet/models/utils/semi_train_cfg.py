@@ -12,8 +12,8 @@ from .flip_fusion import normalize_flip_directions
 #: Faster R-CNN are higher than DINO's sigmoid focal scores, hence the
 #: thresholds). ``faster_rcnn_scratch``: Faster R-CNN trained from scratch
 #: on a short schedule (the demo configs): its 15-way softmax rarely reaches
-#: 0.9 (benchmarks/results/pseudo_labels_demo_region_ignore_24e_seed0.md:
-#: 0.03 candidates per image at 0.9, 1.2 at 0.5 with precision 0.63), so
+#: 0.9 (benchmarks/results/pseudo_labels_demo_region_ignore_24e_seed0_rerun.md:
+#: 0.13 candidates per image at 0.9, 1.6 at 0.5 with precision 0.56), so
 #: pseudo labels from 0.5 and a (0.3, 0.5] similarity band. ``sla_det``: the
 #: constants of the paper's code
 #: (lld_facts.md): score > 0.95, class-agnostic NMS IoU 0.2, max 300,
