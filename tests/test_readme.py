@@ -17,6 +17,7 @@ def readme():
 
 def quick_start_commands(text):
     """The command lines of the first ```bash block under '## Quick start'."""
+    assert '## Quick start' in text, "README.md: no '## Quick start' section"
     section = text.split('## Quick start', 1)[1]
     block = re.search(r'```bash\n(.*?)```', section, re.S)
     assert block, "README.md: no ```bash block under '## Quick start'"
