@@ -31,6 +31,11 @@ def write_results(name, lines):
     print('\n'.join(lines))
 
 
+def gap_closed(value, naive, full):
+    """(value - naive) / (full - naive); nan without a gap."""
+    return (value - naive) / (full - naive) if full > naive else float('nan')
+
+
 def parse_seeds(parser, text):
     """``--seeds`` value ``'0,1,2'`` -> ``[0, 1, 2]``; a parser error
     otherwise."""

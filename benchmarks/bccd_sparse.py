@@ -31,8 +31,9 @@ import os
 import os.path as osp
 import sys
 
-from _common import (REPO, check_out_name, frozen_teachers, parse_names, run,
-                     teacher_option, train_and_test, write_results)
+from _common import (REPO, check_out_name, frozen_teachers, gap_closed,
+                     parse_names, run, teacher_option, train_and_test,
+                     write_results)
 
 ROOT = '../shared/data/bccd/BCCD'
 # config name in configs/bccd/ -> row label, in training order
@@ -201,7 +202,7 @@ def main():
                   'mechanism recovers about a third in design.md):', '']
         for config in ROWS:
             if config in res and config not in references:
-                share = (res[config] - naive) / (full - naive)
+                share = gap_closed(res[config], naive, full)
                 lines.append(
                     f'- {ROWS[config]}: ({res[config]} - {naive}) / ({full} '
                     f'- {naive}) = **{share:.2f}**')

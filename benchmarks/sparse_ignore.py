@@ -35,8 +35,8 @@ import os.path as osp
 import statistics
 
 from _common import (HERE, REPO, check_out_name, frozen_teachers,
-                     parse_names, parse_seeds, teacher_option, train_and_test,
-                     write_results)
+                     gap_closed, parse_names, parse_seeds, teacher_option,
+                     train_and_test, write_results)
 
 ROWS = {
     'faster_rcnn': [('full labels (upper bound)', 'faster_rcnn_attr'),
@@ -155,11 +155,6 @@ def teacher_options(config, work_dir, work_dir_of):
                              f'missing; run the row {parts[1]} first (it is '
                              'trained before this one when both are run)')
     return [teacher_option(index, mapped)] if mapped else []
-
-
-def gap_closed(value, naive, full):
-    """(value - naive) / (full - naive); nan without a gap."""
-    return (value - naive) / (full - naive) if full > naive else float('nan')
 
 
 def main():
