@@ -9,7 +9,7 @@ README and the readings come from a command, not from hand arithmetic::
         --full 0.878,0.903,0.873,0.877 --naive 0.772,0.741,0.752,0.735 \\
         --row 'self-training=0.856,0.859,0.844' \\
         --pair 'per-class - plain=0.858:0.860,0.859:0.839' \\
-        [--title T] [--source 'where the values are recorded'] [--out X.md]
+        [--title T] [--out X.md]
 
 The share of a value ``v`` is ``s = (v - naive) / (full - naive)`` with the
 means of the full and naive runs. Its standard error propagates the three
@@ -25,6 +25,7 @@ and how many standard errors it is from zero.
 """
 import argparse
 import math
+import shlex
 import statistics
 import sys
 
@@ -123,9 +124,6 @@ def main(argv=None):
                         'teacher (repeatable)')
     parser.add_argument('--title', default='Pooled share of the '
                         'naive-to-full gap')
-    parser.add_argument('--source', default='',
-                        help='where the values are recorded (printed under '
-                        'the command)')
     parser.add_argument('--out', default=None,
                         help='write to benchmarks/results/OUT (default: '
                         'print only)')
@@ -143,13 +141,10 @@ def main(argv=None):
     rows = [parse_named(parser, '--row', r) for r in args.row]
     pairs = [parse_named(parser, '--pair', p, pairs=True) for p in args.pair]
 
-    command = 'python benchmarks/gap_share.py ' + ' '.join(
-        f"'{a}'" if any(c in a for c in ' =:') else a
-        for a in (sys.argv[1:] if argv is None else argv))
-    lines = [f'# {args.title}', '', f'Command: `{command}`.']
-    if args.source:
-        lines += ['', args.source]
-    lines += ['', f'References: full {f:.3f} (sd {sd_f:.3f}, {len(full)} '
+    command = shlex.join(['python', 'benchmarks/gap_share.py'] +
+                         (sys.argv[1:] if argv is None else argv))
+    lines = [f'# {args.title}', '', f'Command: `{command}`.', '',
+             f'References: full {f:.3f} (sd {sd_f:.3f}, {len(full)} '
               f'runs), naive {n:.3f} (sd {sd_n:.3f}, {len(naive)} runs); gap '
               f'{f - n:.3f}. Share = (mAP50 - naive) / (full - naive); '
               'standard errors propagated to first order (see the script).',

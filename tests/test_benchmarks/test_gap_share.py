@@ -73,7 +73,7 @@ def test_cli_writes_the_table_with_its_command(tmp_path, monkeypatch,
     gap_share.main(argv)
     text = '\n'.join(written['x.md'])
     assert ("python benchmarks/gap_share.py --full 0.9,0.9 --naive 0.7,0.7 "
-            "--row 'self training=0.84,0.86'") in text
+            "--row 'self training=0.84,0.86' --pair 'a - b=0.86:0.84,0.85:0.85'") in text
     assert '| self training | 2 | 0.850 (0.014) | **0.75** (0.05) |' in text
     assert '| a - b | 2 | +0.020, +0.000 | +0.010 (0.014) |' in text
     # without --out: printed only
