@@ -149,6 +149,12 @@ def main(argv=None):
               f'{f - n:.3f}. Share = (mAP50 - naive) / (full - naive); '
               'standard errors propagated to first order (see the script).',
               '']
+    single = [name for name, values in [('full', full), ('naive', naive)] +
+              rows if len(values) == 1]
+    if single:
+        lines += [f'One run only of {", ".join(single)}: a spread it does '
+                  'not have is counted as 0, so the standard errors '
+                  'understate the uncertainty.', '']
     if rows:
         lines += ['| row | runs | mean mAP50 (sd) | share of the mean (se) | '
                   'one run\'s share: range (se) |', '|---|---|---|---|---|']

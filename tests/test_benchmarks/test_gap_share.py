@@ -76,9 +76,13 @@ def test_cli_writes_the_table_with_its_command(tmp_path, monkeypatch,
             "--row 'self training=0.84,0.86' --pair 'a - b=0.86:0.84,0.85:0.85'") in text
     assert '| self training | 2 | 0.850 (0.014) | **0.75** (0.05) |' in text
     assert '| a - b | 2 | +0.020, +0.000 | +0.010 (0.014) |' in text
-    # without --out: printed only
-    gap_share.main(argv[:-2])
-    assert '**0.75**' in capsys.readouterr().out
+    assert 'One run only' not in text
+    # without --out: printed only; one run of a reference or a row is said
+    gap_share.main(['--full', '0.9', '--naive', '0.7,0.7', '--row',
+                    'r=0.85'])
+    out = capsys.readouterr().out
+    assert '**0.75**' in out
+    assert 'One run only of full, r: a spread' in out
 
 
 @pytest.mark.parametrize('argv, message', [
