@@ -145,12 +145,12 @@ def main(argv=None):
                          (sys.argv[1:] if argv is None else argv))
     lines = [f'# {args.title}', '', f'Command: `{command}`.', '',
              f'References: full {f:.3f} (sd {sd_f:.3f}, {len(full)} '
-              f'runs), naive {n:.3f} (sd {sd_n:.3f}, {len(naive)} runs); gap '
-              f'{f - n:.3f}. Share = (mAP50 - naive) / (full - naive); '
-              'standard errors propagated to first order (see the script).',
-              '']
+             f'runs), naive {n:.3f} (sd {sd_n:.3f}, {len(naive)} runs); gap '
+             f'{f - n:.3f}. Share = (mAP50 - naive) / (full - naive); '
+             'standard errors propagated to first order (see the script).',
+             '']
     single = [name for name, values in [('full', full), ('naive', naive)] +
-              rows if len(values) == 1]
+              rows + pairs if len(values) == 1]
     if single:
         lines += [f'One run only of {", ".join(single)}: a spread it does '
                   'not have is counted as 0, so the standard errors '

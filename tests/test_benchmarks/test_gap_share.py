@@ -79,10 +79,10 @@ def test_cli_writes_the_table_with_its_command(tmp_path, monkeypatch,
     assert 'One run only' not in text
     # without --out: printed only; one run of a reference or a row is said
     gap_share.main(['--full', '0.9', '--naive', '0.7,0.7', '--row',
-                    'r=0.85'])
+                    'r=0.85', '--pair', 'p=0.86:0.84'])
     out = capsys.readouterr().out
     assert '**0.75**' in out
-    assert 'One run only of full, r: a spread' in out
+    assert 'One run only of full, r, p: a spread' in out
 
 
 @pytest.mark.parametrize('argv, message', [
