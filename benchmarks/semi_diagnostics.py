@@ -13,6 +13,13 @@ Rows (test mAP50 / mAP on the fully annotated demo test split):
   ``iscrowd``) and no region: outside the region, the hidden cells are
   ignored and everything else is background. The upper bound of what
   background certified by a teacher could add to region ignore.
+- ``oracle_negatives_ub3``: the same with the R-CNN sampler's negatives
+  capped at 3 per positive RoI (``RandomSampler(neg_pos_ub=3)``: the ratio
+  its ``pos_fraction`` 0.25 gives a fully labelled image, where the
+  positives fill their quota). Region ignore keeps about this ratio (24.6
+  negatives to 6.1 positives per image in
+  benchmarks/results/sparse_roi_share_demo.md); the oracle background
+  without the cap gives the sampler about 20 negatives per positive.
 - ``finetune_*``: 12 more epochs from the seed's ``region_ignore``
   checkpoint (``load_from``; SGD lr 0.005, x0.1 after epoch 8):
   ``finetune_ignore`` supervised only (the control for the extra epochs),
@@ -35,6 +42,12 @@ Rows (test mAP50 / mAP on the fully annotated demo test split):
   faster_rcnn_attr.py`, 24 epochs, as trained by ``sparse_ignore.py``:
   work_dirs/demo_faster_rcnn_attr_seed<seed>) and pseudo weights 0.1 (the
   shipped default); ``oracle_teacher_w1``: the same at the config's 1.0.
+- ``oracle_teacher_w1_bg``: ``oracle_teacher_w1`` with pseudo background
+  (``semi_train_cfg.bg_score_thr=0.05``, the teacher's test score floor):
+  outside the region only the teacher's detections stay ignored and
+  everything else may become a negative, as with full labels;
+  ``oracle_teacher_w1_bg_ub3``: the same with the R-CNN sampler capped at 3
+  negatives per positive, as ``oracle_negatives_ub3``.
 - ``self_teacher`` / ``self_teacher_w1``: the same two rows with the
   teacher of the seed's finished class-aware sampling run instead
   (``sparse_ignore.py``'s row: work_dirs/
@@ -45,6 +58,8 @@ Rows (test mAP50 / mAP on the fully annotated demo test split):
   pseudo
   labels of the last 3 logged iterations (one per epoch) come from the
   training log (PseudoLabelStatsHook).
+- ``self_teacher_w1_bg_ub3``: ``self_teacher_w1`` with the pseudo
+  background and the negative cap of ``oracle_teacher_w1_bg_ub3``.
 - ``round3_w1``: a third round: the same again with the student of the
   seed's ``self_teacher_w1`` run as the frozen teacher
   (``teacher_checkpoint_branch='student'``), pseudo weights 1.0.
@@ -87,6 +102,8 @@ ROWS = {
     'region_ignore': 'region ignore, 24 epochs',
     'oracle_negatives': 'region ignore + oracle background outside the '
     'region (hidden cells ignored), 24 epochs',
+    'oracle_negatives_ub3': 'the same, R-CNN negatives capped at 3 per '
+    'positive (neg_pos_ub=3)',
     'finetune_ignore': '+ 12 epochs, supervised (region ignore)',
     'finetune_semi_w01': '+ 12 epochs, semi, pseudo_weight 0.1',
     'finetune_semi_w1': '+ 12 epochs, semi, pseudo_weight 1.0',
@@ -99,10 +116,18 @@ ROWS = {
     'epochs from scratch), teacher = the frozen full-label model, weight '
     '0.1 (student evaluated)',
     'oracle_teacher_w1': 'the same, pseudo weights 1.0 (student evaluated)',
+    'oracle_teacher_w1_bg': 'oracle_teacher_w1 + pseudo background '
+    '(bg_score_thr 0.05: outside the region, negatives wherever the teacher '
+    'sees nothing; student evaluated)',
+    'oracle_teacher_w1_bg_ub3': 'the same, R-CNN negatives capped at 3 per '
+    'positive (neg_pos_ub=3; student evaluated)',
     'self_teacher': 'class-aware sampling + soft class targets (24 epochs '
     'from scratch), teacher = the frozen teacher of the same row\'s '
     'finished run (sparse labels only), weight 0.1 (student evaluated)',
     'self_teacher_w1': 'the same, pseudo weights 1.0 (student evaluated)',
+    'self_teacher_w1_bg_ub3': 'self_teacher_w1 + pseudo background '
+    '(bg_score_thr 0.05), R-CNN negatives capped at 3 per positive '
+    '(neg_pos_ub=3; student evaluated)',
     'round3_w1': 'third round: the same, teacher = the frozen student of '
     'the row above (student evaluated)',
     'self_teacher_w1_flip': 'second round (self_teacher_w1) with the '
@@ -180,7 +205,17 @@ def oracle_ann_file():
 
 def row_teacher(row):
     """The TEACHERS entry a row is built on, or None."""
-    return TEACHERS.get(row.removesuffix('_flip').removesuffix('_w1'))
+    return TEACHERS.get(
+        row.removesuffix('_ub3').removesuffix('_bg').removesuffix(
+            '_flip').removesuffix('_w1'))
+
+
+def capped_negatives(detector_key=None):
+    """Config line capping the R-CNN sampler at 3 negatives per positive
+    (of ``model``, or of ``model[detector_key]`` for a semi wrapper)."""
+    cfg = 'dict(train_cfg=dict(rcnn=dict(sampler=dict(neg_pos_ub=3))))'
+    return 'model = ' + (f'dict({detector_key}={cfg})'
+                         if detector_key else cfg)
 
 
 def teacher_files(teacher, seed):
@@ -211,12 +246,19 @@ def row_config(row, seed):
         if row.endswith('_flip'):
             lines.append('model = dict(semi_train_cfg=dict(teacher_flip='
                          'True))')
-        elif not row.endswith('_w1'):
+        elif '_w1' not in row:
             lines.append('model = dict(semi_train_cfg=dict(pseudo_weight=0.1,'
                          ' fg_pseudo_weight=0.1))')
-    elif row == 'oracle_negatives':
+        if '_bg' in row:
+            lines.append('model = dict(semi_train_cfg=dict(bg_score_thr='
+                         '0.05))')
+        if row.endswith('_ub3'):
+            lines.append(capped_negatives('detector'))
+    elif row.startswith('oracle_negatives'):
         lines.append('train_dataloader = dict(dataset=dict(ann_file='
                      f'{oracle_ann_file()!r}))')
+        if row.endswith('_ub3'):
+            lines.append(capped_negatives())
     else:
         start = osp.join(REPO, f'work_dirs/demo_faster_rcnn_sparse_seed'
                          f'{seed}', 'epoch_24.pth')
