@@ -16,10 +16,10 @@ Rows (test mAP50 / mAP on the fully annotated demo test split):
 - ``oracle_negatives_ub3``: the same with the R-CNN sampler's negatives
   capped at 3 per positive RoI (``RandomSampler(neg_pos_ub=3)``: the ratio
   its ``pos_fraction`` 0.25 gives a fully labelled image, where the
-  positives fill their quota). Region ignore keeps about this ratio (24.6
-  negatives to 6.1 positives per image in
-  benchmarks/results/sparse_roi_share_demo.md); the oracle background
-  without the cap gives the sampler about 20 negatives per positive.
+  positives fill their quota). Measured on the seed-0 checkpoints
+  (benchmarks/results/sparse_roi_share_oracle_background_seed0.md): 4.7
+  negatives per positive with full labels, 3.4 with region ignore, 20.9
+  with the oracle background, 3.1 with the cap.
 - ``finetune_*``: 12 more epochs from the seed's ``region_ignore``
   checkpoint (``load_from``; SGD lr 0.005, x0.1 after epoch 8):
   ``finetune_ignore`` supervised only (the control for the extra epochs),
@@ -47,7 +47,8 @@ Rows (test mAP50 / mAP on the fully annotated demo test split):
   outside the region only the teacher's detections stay ignored and
   everything else may become a negative, as with full labels;
   ``oracle_teacher_w1_bg_ub3``: the same with the R-CNN sampler capped at 3
-  negatives per positive, as ``oracle_negatives_ub3``.
+  negatives per positive, as ``oracle_negatives_ub3``;
+  ``oracle_teacher_w1_ub3``: the cap alone, no pseudo background.
 - ``self_teacher`` / ``self_teacher_w1``: the same two rows with the
   teacher of the seed's finished class-aware sampling run instead
   (``sparse_ignore.py``'s row: work_dirs/
@@ -58,8 +59,8 @@ Rows (test mAP50 / mAP on the fully annotated demo test split):
   pseudo
   labels of the last 3 logged iterations (one per epoch) come from the
   training log (PseudoLabelStatsHook).
-- ``self_teacher_w1_bg_ub3``: ``self_teacher_w1`` with the pseudo
-  background and the negative cap of ``oracle_teacher_w1_bg_ub3``.
+- ``self_teacher_w1_bg_ub3`` / ``self_teacher_w1_ub3``: ``self_teacher_w1``
+  with the pseudo background and the negative cap / with the cap alone.
 - ``round3_w1``: a third round: the same again with the student of the
   seed's ``self_teacher_w1`` run as the frozen teacher
   (``teacher_checkpoint_branch='student'``), pseudo weights 1.0.
@@ -121,6 +122,9 @@ ROWS = {
     'sees nothing; student evaluated)',
     'oracle_teacher_w1_bg_ub3': 'the same, R-CNN negatives capped at 3 per '
     'positive (neg_pos_ub=3; student evaluated)',
+    'oracle_teacher_w1_ub3': 'oracle_teacher_w1 with the R-CNN negatives '
+    'capped at 3 per positive only (no pseudo background; student '
+    'evaluated)',
     'self_teacher': 'class-aware sampling + soft class targets (24 epochs '
     'from scratch), teacher = the frozen teacher of the same row\'s '
     'finished run (sparse labels only), weight 0.1 (student evaluated)',
@@ -128,6 +132,9 @@ ROWS = {
     'self_teacher_w1_bg_ub3': 'self_teacher_w1 + pseudo background '
     '(bg_score_thr 0.05), R-CNN negatives capped at 3 per positive '
     '(neg_pos_ub=3; student evaluated)',
+    'self_teacher_w1_ub3': 'self_teacher_w1 with the R-CNN negatives '
+    'capped at 3 per positive only (no pseudo background; student '
+    'evaluated)',
     'round3_w1': 'third round: the same, teacher = the frozen student of '
     'the row above (student evaluated)',
     'self_teacher_w1_flip': 'second round (self_teacher_w1) with the '
@@ -210,12 +217,9 @@ def row_teacher(row):
             '_flip').removesuffix('_w1'))
 
 
-def capped_negatives(detector_key=None):
-    """Config line capping the R-CNN sampler at 3 negatives per positive
-    (of ``model``, or of ``model[detector_key]`` for a semi wrapper)."""
-    cfg = 'dict(train_cfg=dict(rcnn=dict(sampler=dict(neg_pos_ub=3))))'
-    return 'model = ' + (f'dict({detector_key}={cfg})'
-                         if detector_key else cfg)
+# the R-CNN sampler capped at 3 negatives per positive (a detector's or a
+# semi wrapper's ``detector`` model override)
+CAPPED_NEGATIVES = 'train_cfg=dict(rcnn=dict(sampler=dict(neg_pos_ub=3)))'
 
 
 def teacher_files(teacher, seed):
@@ -240,25 +244,28 @@ def row_config(row, seed):
         files = [osp.join(REPO, f) for f in teacher_files(teacher, seed)]
         lines.append(TEACHER.format(
             teacher=files if len(files) > 1 else files[0], branch=teacher[1]))
+        # one ``model =`` line: a second one would replace the first in
+        # the config file before it is merged into the base
+        semi, model = [], []
         if len(files) > 1:
-            lines.append('model = dict(semi_train_cfg=dict(num_teachers='
-                         f'{len(files)}))')
+            semi.append(f'num_teachers={len(files)}')
         if row.endswith('_flip'):
-            lines.append('model = dict(semi_train_cfg=dict(teacher_flip='
-                         'True))')
+            semi.append('teacher_flip=True')
         elif '_w1' not in row:
-            lines.append('model = dict(semi_train_cfg=dict(pseudo_weight=0.1,'
-                         ' fg_pseudo_weight=0.1))')
+            semi.append('pseudo_weight=0.1, fg_pseudo_weight=0.1')
         if '_bg' in row:
-            lines.append('model = dict(semi_train_cfg=dict(bg_score_thr='
-                         '0.05))')
+            semi.append('bg_score_thr=0.05')
+        if semi:
+            model.append(f"semi_train_cfg=dict({', '.join(semi)})")
         if row.endswith('_ub3'):
-            lines.append(capped_negatives('detector'))
+            model.append(f'detector=dict({CAPPED_NEGATIVES})')
+        if model:
+            lines.append(f"model = dict({', '.join(model)})")
     elif row.startswith('oracle_negatives'):
         lines.append('train_dataloader = dict(dataset=dict(ann_file='
                      f'{oracle_ann_file()!r}))')
         if row.endswith('_ub3'):
-            lines.append(capped_negatives())
+            lines.append(f'model = dict({CAPPED_NEGATIVES})')
     else:
         start = osp.join(REPO, f'work_dirs/demo_faster_rcnn_sparse_seed'
                          f'{seed}', 'epoch_24.pth')
